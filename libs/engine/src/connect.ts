@@ -1,0 +1,47 @@
+import Docker from 'dockerode';
+import { UserError } from '@taskforge/user-errors';
+
+const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
+
+/** Where the engine is expected, as the user would write it in DOCKER_HOST. */
+export function engineAddress(): string {
+  return process.env.DOCKER_HOST || DEFAULT_SOCKET;
+}
+
+/** A client for the engine named by DOCKER_HOST (or the default socket). */
+export function engineClient(): Docker {
+  return new Docker();
+}
+
+function engineUnreachable(reason: string): UserError {
+  const where = process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : `${DEFAULT_SOCKET} (DOCKER_HOST is not set)`;
+  return new UserError(
+    `Docker Engine not reachable at ${where}: ${reason}. Start one with \`npm run engine:up\` (installs and starts dockerd as root on Debian), or point DOCKER_HOST at a running engine.`,
+  );
+}
+
+/** Resolves when the engine answers a ping; rejects with a one-line UserError otherwise. */
+export async function assertEngineReachable(docker: Docker, timeoutMs = 3000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(engineUnreachable(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([docker.ping(), timeout]);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'UserError') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw engineUnreachable(code ?? (error as Error).message);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function isEngineReachable(docker: Docker, timeoutMs = 3000): Promise<boolean> {
+  try {
+    await assertEngineReachable(docker, timeoutMs);
+    return true;
+  } catch {
+    return false;
+  }
+}

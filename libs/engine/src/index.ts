@@ -1,0 +1,2 @@
+export { engineAddress, engineClient, assertEngineReachable, isEngineReachable } from './connect';
+export { DEFAULT_REGISTRY, resolveRegistry, registryBaseUrl } from './registry-address';

@@ -1,0 +1,1 @@
+export { UserError, isUserError, describeError } from './user-error';
