@@ -1,2 +1,9 @@
 export { engineAddress, engineClient, assertEngineReachable, isEngineReachable } from './connect';
 export { DEFAULT_REGISTRY, resolveRegistry, registryBaseUrl } from './registry-address';
+export { dockerConfigPath, registryCredentials, type RegistryCredentials } from './docker-config';
+export { readEngineStream, type EngineMessage } from './engine-stream';
+export { buildImage, BuildStepError, type BuildRequest } from './build-image';
+export { inspectLocalImage, tagImage, removeImage, type LocalImage } from './image-store';
+export { pushImage, pullImage, registryFailure, type PushResult } from './registry-transfer';
+export { importRootfs, type ImportRequest } from './import-rootfs';
+export { runContainer, type RunRequest, type RunResult } from './run-container';

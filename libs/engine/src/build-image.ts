@@ -1,0 +1,59 @@
+import type Docker from 'dockerode';
+import { pack } from 'tar-fs';
+import { UserError } from '@taskforge/user-errors';
+import { BuildkitProgress } from './buildkit-progress';
+import { readEngineStream } from './engine-stream';
+
+export interface BuildRequest {
+  contextDir: string;
+  /** Files of the context, relative to contextDir: exactly what is sent. */
+  files: string[];
+  dockerfile: string;
+  /** Full references, e.g. `openclaw-base:1.0.0`. */
+  tags: string[];
+  labels: Record<string, string>;
+  buildArgs: Record<string, string>;
+  /** Named in errors, e.g. the Nx project. */
+  displayName: string;
+  print: (line: string) => void;
+}
+
+/** A Dockerfile step failed: names the step, keeps its last output lines. */
+export class BuildStepError extends UserError {
+  constructor(readonly displayName: string, readonly step: string, readonly reason: string, readonly lastLines: string[]) {
+    super(`${displayName}: build step \`${step}\` failed: ${reason}. Fix that step in the Dockerfile (its last output is above).`);
+  }
+}
+
+/**
+ * Builds an image with BuildKit through the engine API, from exactly the
+ * listed context files, printing readable progress. Returns the image ID.
+ */
+export async function buildImage(docker: Docker, request: BuildRequest): Promise<string> {
+  const context = pack(request.contextDir, { entries: request.files });
+  const stream = (await docker.buildImage(context, {
+    version: '2',
+    dockerfile: request.dockerfile,
+    t: request.tags,
+    labels: request.labels,
+    buildargs: request.buildArgs,
+    forcerm: true,
+  } as unknown as Docker.ImageBuildOptions)) as NodeJS.ReadableStream;
+
+  const progress = new BuildkitProgress(request.print);
+  let imageId: string | undefined;
+  try {
+    await readEngineStream(stream as never, (message) => {
+      if (message.id === 'moby.buildkit.trace' && typeof message.aux === 'string') progress.accept(message.aux);
+      else if (message.id === 'moby.image.id') imageId = (message.aux as { ID?: string } | undefined)?.ID;
+      else if (message.stream?.trim()) request.print(message.stream.trimEnd());
+    });
+  } catch (error) {
+    if (progress.failure) {
+      throw new BuildStepError(request.displayName, progress.failure.step, progress.failure.error, progress.failureTail());
+    }
+    throw new UserError(`${request.displayName}: the engine refused the build: ${(error as Error).message}.`);
+  }
+  if (!imageId) throw new UserError(`${request.displayName}: the engine finished the build without reporting an image ID; see the output above.`);
+  return imageId;
+}

@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '@taskforge/user-errors';
+
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
+interface DockerConfigFile {
+  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>;
+  credsStore?: string;
+  credHelpers?: Record<string, string>;
+}
+
+/** The docker CLI's config file: $DOCKER_CONFIG/config.json, else ~/.docker/config.json. */
+export function dockerConfigPath(): string {
+  return join(process.env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json');
+}
+
+function readDockerConfig(): DockerConfigFile {
+  const file = dockerConfigPath();
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as DockerConfigFile;
+  } catch (error) {
+    throw new UserError(`${file}: not valid JSON (${(error as Error).message}); fix it or run \`docker login\` again.`);
+  }
+}
+
+function fromHelper(helper: string, registry: string): RegistryCredentials | undefined {
+  try {
+    const out = execFileSync(`docker-credential-${helper}`, ['get'], { input: registry, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
+    const parsed = JSON.parse(out) as { Username: string; Secret: string };
+    return { username: parsed.Username, password: parsed.Secret, serveraddress: registry };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The credentials the user already has for `registry` (host[:port]), as the
+ * docker CLI would find them: credHelpers, then credsStore, then auths.
+ */
+export function registryCredentials(registry: string): RegistryCredentials | undefined {
+  const config = readDockerConfig();
+  const helper = config.credHelpers?.[registry] ?? config.credsStore;
+  if (helper) {
+    const found = fromHelper(helper, registry);
+    if (found) return found;
+  }
+  const entry = config.auths?.[registry] ?? config.auths?.[`https://${registry}`] ?? config.auths?.[`http://${registry}`];
+  if (!entry) return undefined;
+  if (entry.auth) {
+    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), serveraddress: registry };
+  }
+  if (entry.username && entry.password) return { username: entry.username, password: entry.password, serveraddress: registry };
+  return undefined;
+}

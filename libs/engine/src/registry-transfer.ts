@@ -1,0 +1,62 @@
+import type Docker from 'dockerode';
+import { parseImageReference } from '@taskforge/image-model';
+import { UserError } from '@taskforge/user-errors';
+import { dockerConfigPath, registryCredentials } from './docker-config';
+import { readEngineStream, type EngineMessage } from './engine-stream';
+
+export interface PushResult {
+  reference: string;
+  digest: string;
+  size?: number;
+}
+
+function authFor(reference: string) {
+  const { registry } = parseImageReference(reference);
+  return registry ? registryCredentials(registry) : undefined;
+}
+
+/** Turns what the engine says about a failed registry call into one line with the fix. */
+export function registryFailure(action: 'push' | 'pull', reference: string, message: string): UserError {
+  const registry = parseImageReference(reference).registry ?? 'the default registry';
+  if (/unauthorized|authentication required|denied|no basic auth credentials/i.test(message)) {
+    const creds = registryCredentials(registry);
+    const who = creds ? `the credentials for user "${creds.username}" in ${dockerConfigPath()}` : `no credentials (none for ${registry} in ${dockerConfigPath()})`;
+    return new UserError(`${action} ${reference}: ${registry} refused ${who}: run \`docker login ${registry}\` (or set DOCKER_CONFIG) with an account that may ${action}.`);
+  }
+  if (/connection refused|no such host|i\/o timeout|dial tcp|EOF|server misbehaving/i.test(message)) {
+    return new UserError(`${action} ${reference}: registry ${registry} is not reachable (${message.trim()}): start it (\`npm run engine:up\` for localhost:5000) or set IMAGE_REGISTRY.`);
+  }
+  return new UserError(`${action} ${reference}: ${message.trim()}`);
+}
+
+/** Pushes one tag; resolves with the digest the registry stored. */
+export async function pushImage(docker: Docker, reference: string, onMessage?: (m: EngineMessage) => void): Promise<PushResult> {
+  const { tag } = parseImageReference(reference);
+  const image = docker.getImage(reference);
+  let result: PushResult | undefined;
+  try {
+    const stream = await image.push({ tag, authconfig: authFor(reference) } as never);
+    await readEngineStream(stream as never, (message) => {
+      const aux = message.aux as { Digest?: string; Size?: number } | undefined;
+      if (aux?.Digest) result = { reference, digest: aux.Digest, size: aux.Size };
+      onMessage?.(message);
+    });
+  } catch (error) {
+    throw registryFailure('push', reference, (error as Error).message);
+  }
+  if (!result) throw new UserError(`push ${reference}: the engine did not report a digest; see its log.`);
+  return result;
+}
+
+/** Pulls a reference; resolves false when the registry does not have it. */
+export async function pullImage(docker: Docker, reference: string, onMessage?: (m: EngineMessage) => void): Promise<boolean> {
+  try {
+    const stream = await docker.pull(reference, { authconfig: authFor(reference) } as never);
+    await readEngineStream(stream as never, onMessage);
+    return true;
+  } catch (error) {
+    const message = (error as Error).message ?? '';
+    if (/manifest unknown|not found|does not exist/i.test(message) || (error as { statusCode?: number }).statusCode === 404) return false;
+    throw registryFailure('pull', reference, message);
+  }
+}

@@ -1,0 +1,65 @@
+import type Docker from 'dockerode';
+import { PassThrough } from 'node:stream';
+
+export interface RunRequest {
+  image: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  user?: string;
+  env?: Record<string, string>;
+  workingDir?: string;
+  hostConfig?: Docker.HostConfig;
+  labels?: Record<string, string>;
+  /** Kill the container after this long; the result says it timed out. */
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** Runs a container to completion and returns its exit code and output; the container is removed. */
+export async function runContainer(docker: Docker, request: RunRequest): Promise<RunResult> {
+  const container = await docker.createContainer({
+    Image: request.image,
+    Cmd: request.cmd,
+    Entrypoint: request.entrypoint,
+    User: request.user,
+    Env: Object.entries(request.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    WorkingDir: request.workingDir,
+    Labels: request.labels,
+    HostConfig: request.hostConfig,
+  });
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
+  stdout.on('data', (c: Buffer) => chunks.out.push(c));
+  stderr.on('data', (c: Buffer) => chunks.err.push(c));
+  try {
+    const attached = await container.attach({ stream: true, stdout: true, stderr: true });
+    container.modem.demuxStream(attached, stdout, stderr);
+    await container.start();
+    let timedOut = false;
+    const timer = request.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          container.kill().catch(() => undefined);
+        }, request.timeoutMs)
+      : undefined;
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    clearTimeout(timer);
+    // Let the attach stream deliver what the container wrote last.
+    await new Promise((resolve) => setImmediate(resolve));
+    return {
+      exitCode: StatusCode,
+      stdout: Buffer.concat(chunks.out).toString('utf8'),
+      stderr: Buffer.concat(chunks.err).toString('utf8'),
+      timedOut,
+    };
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,213 @@
+import type Docker from 'dockerode';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import {
+  buildImage,
+  importRootfs,
+  inspectLocalImage,
+  pushImage,
+  tagImage,
+  type LocalImage,
+} from '@taskforge/engine';
+import { imageLabels, parseImageReference, tagFollowsProject, type ImageProject, type ImageWorkspace } from '@taskforge/image-model';
+import { buildRootfsTarball, tarballDigest } from '@taskforge/rootfs';
+import { UserError } from '@taskforge/user-errors';
+import { contentTag } from './content-key';
+import { findReusableImage } from './reuse';
+
+export type ImageOutcome = 'built' | 'reused from engine' | 'reused from registry';
+
+/** What build-image did for one image; written next to the build output and summarised at the end of a run. */
+export interface ImageRecord {
+  project: string;
+  image: string;
+  version: string;
+  contentKey: string;
+  id: string;
+  tags: string[];
+  size: number;
+  outcome: ImageOutcome;
+  seconds: number;
+  /** For root filesystem images: the sha256 of the imported tarball, the image's only layer. */
+  layerDigest?: string;
+  /** The content tag in the registry, when it was shared there. */
+  sharedAs?: string;
+}
+
+export interface EnsureImageRequest {
+  workspaceRoot: string;
+  workspace: ImageWorkspace;
+  keys: Map<string, string>;
+  project: string;
+  registry: string;
+  /** Push the content tag after a build so other machines can reuse it. */
+  shareContentTag: boolean;
+  print: (line: string) => void;
+}
+
+/** Refuses a Dockerfile whose in-repo images would not resolve to this build's parents. */
+export function checkImageUses(image: ImageProject): void {
+  for (const resolved of image.uses) {
+    const where = `${image.dockerfile}:${resolved.use.line}`;
+    if (resolved.kind === 'unknown-in-repo') {
+      throw new UserError(`${where}: ${resolved.use.instruction} ${resolved.use.reference} ${resolved.reason}; fix the name or add that image under images/.`);
+    }
+    if (resolved.kind === 'in-repo') {
+      const { tag, digest } = parseImageReference(resolved.use.reference);
+      if (digest || !tagFollowsProject(tag, resolved.node)) {
+        throw new UserError(
+          `${where}: ${resolved.use.reference} is not the version this repo builds (project ${resolved.node.project} is at ${resolved.node.version}); use ${resolved.node.image}:${resolved.node.version} so the image is built on the current ${resolved.node.project}.`,
+        );
+      }
+    }
+  }
+}
+
+function gitRevision(workspaceRoot: string): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: workspaceRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function createdAt(): string {
+  const epoch = Number(process.env.SOURCE_DATE_EPOCH);
+  return (Number.isFinite(epoch) && epoch > 0 ? new Date(epoch * 1000) : new Date()).toISOString();
+}
+
+async function finalBase(docker: Docker, image: ImageProject): Promise<{ name?: string; digest?: string }> {
+  const from = [...image.uses].reverse().find((use) => use.use.instruction === 'FROM');
+  if (!from) return {};
+  const local = await inspectLocalImage(docker, from.use.reference);
+  return { name: from.use.reference, digest: local?.repoDigests[0]?.split('@')[1] ?? local?.id };
+}
+
+/**
+ * Makes sure the engine holds the image of `project` for its current
+ * content: reused from the engine or the registry when an image with the
+ * same content key exists, built otherwise. Tags NAME:VERSION and
+ * NAME:latest either way.
+ */
+export async function ensureImage(docker: Docker, request: EnsureImageRequest): Promise<ImageRecord> {
+  const started = Date.now();
+  const image = request.workspace.projects.get(request.project);
+  if (!image) throw new UserError(`No image project "${request.project}": it needs an image.json under images/.`);
+  checkImageUses(image);
+  const key = request.keys.get(image.project)!;
+  const name = image.definition.name;
+  const keyRef = `${name}:${contentTag(key)}`;
+  const registryRef = `${request.registry}/${keyRef}`;
+  const tags = [`${name}:${image.version}`, `${name}:latest`];
+
+  let outcome: ImageOutcome;
+  let id: string;
+  let layerDigest: string | undefined;
+  let sharedAs: string | undefined;
+  const reusable = await findReusableImage(docker, keyRef, registryRef, request.print).catch((error: Error) => {
+    // A registry that is down must not stop a build that does not need it.
+    request.print(`registry not consulted: ${error.message}`);
+    return undefined;
+  });
+  if (reusable) {
+    outcome = reusable.source === 'engine' ? 'reused from engine' : 'reused from registry';
+    id = reusable.id;
+    request.print(`${outcome}: ${keyRef} (no build needed)`);
+  } else {
+    const labels = imageLabels(image, {
+      contentKey: key,
+      revision: gitRevision(request.workspaceRoot),
+      created: createdAt(),
+      source: sourceUrl(request.workspaceRoot),
+      ...(await finalBase(docker, image).then((base) => ({ baseName: base.name, baseDigest: base.digest }))),
+    });
+    if (image.definition.rootfs) {
+      ({ id, layerDigest } = await buildFromRootfs(docker, image, keyRef, labels, request.print));
+    } else {
+      id = await buildImage(docker, {
+        contextDir: join(request.workspaceRoot, image.root),
+        files: image.contextFiles,
+        dockerfile: posix.relative(image.root, image.dockerfile!),
+        tags: [keyRef, ...tags],
+        labels,
+        buildArgs: image.definition.buildArgs,
+        displayName: image.project,
+        print: request.print,
+      });
+    }
+    outcome = 'built';
+    if (request.shareContentTag) sharedAs = await shareContentTag(docker, id, registryRef, request.print);
+  }
+  for (const tag of [keyRef, ...tags]) await tagImage(docker, id, tag);
+  const local = (await inspectLocalImage(docker, id)) as LocalImage;
+  layerDigest ??= image.definition.rootfs ? local.layers[0] : undefined;
+  return {
+    project: image.project,
+    image: name,
+    version: image.version,
+    contentKey: key,
+    id,
+    tags: [...tags, keyRef],
+    size: local.size,
+    outcome,
+    seconds: (Date.now() - started) / 1000,
+    layerDigest,
+    sharedAs,
+  };
+}
+
+async function buildFromRootfs(
+  docker: Docker,
+  image: ImageProject,
+  reference: string,
+  labels: Record<string, string>,
+  print: (line: string) => void,
+): Promise<{ id: string; layerDigest: string }> {
+  const recipe = image.definition.rootfs!;
+  const dir = mkdtempSync(join(tmpdir(), 'rootfs-'));
+  try {
+    const tarball = join(dir, 'rootfs.tar');
+    await buildRootfsTarball(recipe, tarball, print);
+    const layerDigest = await tarballDigest(tarball);
+    print(`root filesystem layer ${layerDigest}`);
+    const changes = [
+      ...Object.entries(recipe.env).map(([k, v]) => `ENV ${k}=${JSON.stringify(v)}`),
+      ...(recipe.cmd ? [`CMD ${JSON.stringify(recipe.cmd)}`] : []),
+      ...Object.entries(labels).map(([k, v]) => `LABEL ${JSON.stringify(k)}=${JSON.stringify(v)}`),
+    ];
+    const id = await importRootfs(docker, { tarball, reference, changes });
+    return { id, layerDigest };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function shareContentTag(docker: Docker, id: string, registryRef: string, print: (line: string) => void): Promise<string | undefined> {
+  try {
+    await tagImage(docker, id, registryRef);
+    const pushed = await pushImage(docker, registryRef);
+    print(`shared ${registryRef} (${pushed.digest}) for reuse on other machines`);
+    return registryRef;
+  } catch (error) {
+    print(`not shared: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** The repository URL from package.json, else git's origin; unset when neither is known. */
+function sourceUrl(workspaceRoot: string): string | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8')) as { repository?: string | { url?: string } };
+    const fromPackage = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+    if (fromPackage) return fromPackage;
+  } catch {
+    // no package.json: fall through to git
+  }
+  try {
+    return execFileSync('git', ['remote', 'get-url', 'origin'], { cwd: workspaceRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

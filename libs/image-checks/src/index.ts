@@ -1,0 +1,1 @@
+export { runImageChecks, type CheckResult } from './image-checks';

@@ -1,0 +1,117 @@
+/**
+ * Reads what a Dockerfile says about other images: the base of each stage
+ * (`FROM`, with `ARG` defaults substituted) and images it copies or mounts
+ * from (`COPY --from`, `ADD --from`, `RUN --mount=from=`). Stage names are
+ * resolved, so `FROM builder` after `... AS builder` is not an image.
+ */
+export interface ImageUse {
+  /** The reference after ARG substitution, e.g. `openclaw-base:1.0.0`. */
+  reference: string;
+  /** 1-based line of the instruction. */
+  line: number;
+  instruction: 'FROM' | 'COPY --from' | 'ADD --from' | 'RUN --mount';
+}
+
+export interface DockerfileImages {
+  /** Images the Dockerfile needs from outside itself. */
+  uses: ImageUse[];
+  /** Global ARGs (declared before the first FROM) with their resolved defaults. */
+  globalArgs: Record<string, string | undefined>;
+}
+
+interface Instruction {
+  keyword: string;
+  args: string;
+  line: number;
+}
+
+function logicalInstructions(text: string): Instruction[] {
+  const lines = text.split(/\r?\n/);
+  let escape = '\\';
+  const directive = /^#\s*escape\s*=\s*([\\`])\s*$/i;
+  for (const line of lines) {
+    if (!line.startsWith('#')) break;
+    const match = directive.exec(line);
+    if (match) escape = match[1];
+  }
+  const instructions: Instruction[] = [];
+  let current: { text: string; line: number } | undefined;
+  let heredocEnd: string | undefined;
+  lines.forEach((raw, index) => {
+    if (heredocEnd !== undefined) {
+      if (raw.replace(/^\t+/, '') === heredocEnd) heredocEnd = undefined;
+      return;
+    }
+    const trimmed = raw.trim();
+    if (!current && (trimmed === '' || trimmed.startsWith('#'))) return;
+    if (current && trimmed.startsWith('#')) return;
+    const continues = trimmed.endsWith(escape);
+    const part = continues ? trimmed.slice(0, -1) : trimmed;
+    current = current ? { text: `${current.text} ${part}`, line: current.line } : { text: part, line: index + 1 };
+    if (continues) return;
+    const match = /^(\S+)\s*(.*)$/s.exec(current.text);
+    if (match) {
+      instructions.push({ keyword: match[1].toUpperCase(), args: match[2].trim(), line: current.line });
+      const heredoc = /<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1/.exec(match[2]);
+      if (heredoc && match[1].toUpperCase() !== 'FROM') heredocEnd = heredoc[2];
+    }
+    current = undefined;
+  });
+  return instructions;
+}
+
+/** Expands $NAME, ${NAME}, ${NAME:-word} and ${NAME:+word} as Docker does for FROM. */
+export function substituteArgs(value: string, args: Record<string, string | undefined>): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced, op, word, bare) => {
+    const name = braced ?? bare;
+    const current = args[name];
+    if (op === '-') return current ? current : word;
+    if (op === '+') return current ? word : '';
+    return current ?? '';
+  });
+}
+
+function flagValue(args: string, flag: string): string | undefined {
+  const match = new RegExp(`(?:^|\\s)--${flag}=(\\S+)`).exec(args);
+  return match?.[1];
+}
+
+export function readDockerfileImages(text: string, buildArgs: Record<string, string> = {}): DockerfileImages {
+  const instructions = logicalInstructions(text);
+  const globalArgs: Record<string, string | undefined> = {};
+  const stageNames = new Set<string>();
+  const uses: ImageUse[] = [];
+  let seenFrom = false;
+
+  const isStage = (reference: string) => stageNames.has(reference.toLowerCase()) || /^\d+$/.test(reference);
+  const addUse = (reference: string, line: number, instruction: ImageUse['instruction']) => {
+    if (!reference || reference === 'scratch' || isStage(reference)) return;
+    uses.push({ reference, line, instruction });
+  };
+
+  for (const { keyword, args, line } of instructions) {
+    if (keyword === 'ARG' && !seenFrom) {
+      for (const declaration of args.split(/\s+/).filter(Boolean)) {
+        const eq = declaration.indexOf('=');
+        const name = eq >= 0 ? declaration.slice(0, eq) : declaration;
+        const fallback = eq >= 0 ? declaration.slice(eq + 1).replace(/^(["'])(.*)\1$/, '$2') : undefined;
+        globalArgs[name] = buildArgs[name] ?? (fallback === undefined ? undefined : substituteArgs(fallback, globalArgs));
+      }
+    } else if (keyword === 'FROM') {
+      seenFrom = true;
+      const words = args.split(/\s+/).filter((word) => !word.startsWith('--'));
+      const reference = substituteArgs(words[0] ?? '', globalArgs);
+      addUse(reference, line, 'FROM');
+      if (words[1]?.toUpperCase() === 'AS' && words[2]) stageNames.add(words[2].toLowerCase());
+    } else if (keyword === 'COPY' || keyword === 'ADD') {
+      const from = flagValue(args, 'from');
+      if (from) addUse(substituteArgs(from, globalArgs), line, keyword === 'COPY' ? 'COPY --from' : 'ADD --from');
+    } else if (keyword === 'RUN') {
+      for (const mount of args.matchAll(/--mount=(\S+)/g)) {
+        const from = /(?:^|,)from=([^,]+)/.exec(mount[1]);
+        if (from) addUse(substituteArgs(from[1], globalArgs), line, 'RUN --mount');
+      }
+    }
+  }
+  return { uses, globalArgs };
+}

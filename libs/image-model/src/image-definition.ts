@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { UserError } from '@taskforge/user-errors';
+
+/** The file next to a Dockerfile (or a root filesystem recipe) that makes a folder an image project. */
+export const IMAGE_DEFINITION_FILE = 'image.json';
+
+// Docker's reference grammar for a repository path without a registry host.
+const IMAGE_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+const imageChecks = z
+  .object({
+    user: z.number().int().nonnegative().describe('UID the image must run as').optional(),
+    workspace: z.string().startsWith('/').describe('directory that must exist and be writable by `user`').optional(),
+    command: z.array(z.string()).min(1).describe("the image's own test command, run inside it").optional(),
+  })
+  .strict();
+
+const rootfsRecipe = z
+  .object({
+    suite: z.string().regex(/^[a-z]+$/, 'a Debian suite name such as "bookworm"'),
+    variant: z.enum(['essential', 'apt', 'minbase']).default('apt'),
+    packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'a Debian package name')).min(1),
+    exclude: z.array(z.string().startsWith('/')).default([]).describe('paths dpkg must not install (docs, man pages, locales)'),
+    sourceDateEpoch: z.number().int().positive().describe('fixed timestamp that makes the root filesystem reproducible'),
+    env: z.record(z.string(), z.string()).default({}),
+    cmd: z.array(z.string()).optional(),
+  })
+  .strict();
+
+export const imageDefinitionSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().regex(IMAGE_NAME, 'a lowercase image name such as "openclaw-base"'),
+    project: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a lowercase project name such as "agent-base"').optional(),
+    description: z.string().min(1),
+    dockerfile: z.string().default('Dockerfile'),
+    buildArgs: z.record(z.string(), z.string()).default({}),
+    rootfs: rootfsRecipe.optional().describe('build the image from Debian packages with mmdebstrap instead of a Dockerfile'),
+    checks: imageChecks.default({}),
+  })
+  .strict();
+
+export type ImageDefinition = z.infer<typeof imageDefinitionSchema>;
+export type RootfsRecipe = z.infer<typeof rootfsRecipe>;
+
+function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
+  const field = issue.path.length ? issue.path.join('.') : '(top level)';
+  let value: unknown = data;
+  for (const key of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  const got = value === undefined ? 'nothing' : JSON.stringify(value);
+  return `field "${field}": ${issue.message} (got ${got})`;
+}
+
+/** Validates already-parsed JSON; `file` names the source in the error. */
+export function parseImageDefinition(data: unknown, file: string): ImageDefinition {
+  const result = imageDefinitionSchema.safeParse(data);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
+    throw new UserError(`${file}: ${describeIssue(first, data)}${more}; see tools/nx-images/image-definition.schema.json.`);
+  }
+  return result.data;
+}
+
+export function readImageDefinition(file: string, displayPath = file): ImageDefinition {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UserError(`${displayPath}: not valid JSON (${(error as Error).message}); fix the syntax.`);
+  }
+  return parseImageDefinition(data, displayPath);
+}
+
+export function imageDefinitionJsonSchema(): unknown {
+  return z.toJSONSchema(imageDefinitionSchema, { io: 'input' });
+}

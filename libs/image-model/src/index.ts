@@ -1,0 +1,15 @@
+export {
+  IMAGE_DEFINITION_FILE,
+  imageDefinitionSchema,
+  imageDefinitionJsonSchema,
+  parseImageDefinition,
+  readImageDefinition,
+  type ImageDefinition,
+  type RootfsRecipe,
+} from './image-definition';
+export { readDockerfileImages, substituteArgs, type DockerfileImages, type ImageUse } from './dockerfile';
+export { parseImageReference, formatImageReference, type ImageReference } from './image-reference';
+export { listBuildContextFiles, contextFileTraits } from './build-context';
+export { resolveImageUse, tagFollowsProject, type ImageNode, type ResolvedUse, type ResolveOptions } from './image-graph';
+export { loadImageWorkspace, buildOrder, readVersionFile, type ImageProject, type ImageWorkspace } from './image-workspace';
+export { imageLabels, REQUIRED_LABELS, CONTENT_KEY_LABEL, PROJECT_LABEL, type LabelFacts } from './image-labels';

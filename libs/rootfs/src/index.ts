@@ -1,0 +1,1 @@
+export { buildRootfsTarball, mmdebstrapArgs, tarballDigest } from './build-rootfs';

@@ -1,0 +1,4 @@
+export interface BuildImageExecutorOptions {
+  registry?: string;
+  shareContentTag?: boolean;
+}

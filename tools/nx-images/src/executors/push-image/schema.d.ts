@@ -1,0 +1,3 @@
+export interface PushImageExecutorOptions {
+  registry?: string;
+}

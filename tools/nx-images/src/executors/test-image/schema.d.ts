@@ -1,0 +1,1 @@
+export type TestImageExecutorOptions = Record<string, never>;

@@ -1,0 +1,67 @@
+import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import { contentTag } from '@taskforge/image-cache';
+import type { ImageProject } from '@taskforge/image-model';
+
+/** The Nx runtime input that ties a cached result to the image actually being in the engine. */
+export function presenceProbe(image: ImageProject, key: string): { runtime: string } {
+  const name = image.definition.name;
+  return { runtime: `node node_modules/@taskforge/nx-images/bin/image-present.js ${name}:${contentTag(key)} ${name}:${image.version}` };
+}
+
+/** Project configuration Nx infers for one image folder. */
+export function imageProjectConfiguration(image: ImageProject, key: string): Omit<ProjectConfiguration, 'root'> {
+  const name = image.definition.name;
+  const content = [
+    '{projectRoot}/image.json',
+    '{projectRoot}/VERSION',
+    ...image.contextFiles.map((file) => `{projectRoot}/${file}`),
+  ];
+  const probe = presenceProbe(image, key);
+  const technologies = ['docker'];
+  const builtFrom = image.definition.rootfs ? `Debian ${image.definition.rootfs.suite} packages (mmdebstrap)` : image.dockerfile;
+
+  const targets: Record<string, TargetConfiguration> = {
+    'build-image': {
+      executor: '@taskforge/nx-images:build-image',
+      dependsOn: ['^build-image'],
+      inputs: ['image-content', '^image-content', probe],
+      outputs: ['{workspaceRoot}/dist/images/{projectName}/build-image.json'],
+      cache: true,
+      options: {},
+      metadata: {
+        description: `Build ${name}:${image.version} from ${builtFrom}, or reuse the image with the same content key from the engine or the registry`,
+        technologies,
+      },
+    },
+    'test-image': {
+      executor: '@taskforge/nx-images:test-image',
+      dependsOn: ['build-image'],
+      inputs: ['image-content', '^image-content', probe],
+      cache: true,
+      options: {},
+      metadata: {
+        description: `Run ${name}'s own checks in a container (user, workspace, labels${image.definition.checks.command ? ', test command' : ''})`,
+        technologies,
+      },
+    },
+    'push-image': {
+      executor: '@taskforge/nx-images:push-image',
+      dependsOn: ['build-image'],
+      cache: false,
+      options: {},
+      metadata: {
+        description: `Push ${name}:${image.version}, :latest and the content tag to the registry and print the digest`,
+        technologies,
+      },
+    },
+  };
+
+  return {
+    name: image.project,
+    projectType: 'application',
+    tags: ['type:image'],
+    namedInputs: { 'image-content': content },
+    targets,
+    metadata: { description: image.definition.description, technologies },
+  };
+}

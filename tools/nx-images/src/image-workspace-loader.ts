@@ -1,0 +1,29 @@
+import { contentKeys } from '@taskforge/image-cache';
+import { IMAGE_DEFINITION_FILE, loadImageWorkspace, type ImageWorkspace } from '@taskforge/image-model';
+import { resolveRegistry } from '@taskforge/engine';
+import type { ProjectConfiguration } from '@nx/devkit';
+import { existsSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import type { ImagesPluginOptions } from './plugin-options';
+import { normalizeOptions } from './plugin-options';
+
+export interface LoadedImages {
+  workspace: ImageWorkspace;
+  keys: Map<string, string>;
+  registry: string;
+}
+
+/** Reads all image projects and their content keys from the given image.json files. */
+export function loadImages(workspaceRoot: string, definitionFiles: readonly string[], options?: ImagesPluginOptions): LoadedImages {
+  const normalized = normalizeOptions(options);
+  const registry = resolveRegistry(normalized.registry);
+  const workspace = loadImageWorkspace(workspaceRoot, definitionFiles, { registry, inRepoPrefixes: normalized.inRepoPrefixes });
+  return { workspace, keys: contentKeys(workspaceRoot, workspace), registry };
+}
+
+/** The image.json files of the projects Nx knows, for executors. */
+export function definitionFilesOf(workspaceRoot: string, projects: Record<string, ProjectConfiguration>): string[] {
+  return Object.values(projects)
+    .map((project) => posix.join(project.root, IMAGE_DEFINITION_FILE))
+    .filter((file) => existsSync(join(workspaceRoot, file)));
+}

@@ -1,0 +1,41 @@
+import type { TaskResults } from 'nx/src/tasks-runner/life-cycle';
+import { readImageRecord } from './image-record-file';
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** Lines of the end-of-run table: one per image whose build-image ran in this run. */
+export function runSummaryLines(workspaceRoot: string, taskResults: TaskResults): string[] {
+  const rows: string[][] = [];
+  for (const result of Object.values(taskResults)) {
+    if (result.task.target.target !== 'build-image' || result.status === 'skipped') continue;
+    const project = result.task.target.project;
+    const record = readImageRecord(workspaceRoot, project);
+    const fromCache = result.status === 'local-cache' || result.status === 'remote-cache' || result.status === 'local-cache-kept-existing';
+    if (result.status === 'failure' || !record) {
+      rows.push([project, '-', '-', '-', result.status === 'failure' ? 'FAILED' : result.status, '-']);
+      continue;
+    }
+    const seconds = fromCache ? 0 : record.seconds;
+    rows.push([
+      project,
+      record.tags[0],
+      record.id.replace('sha256:', '').slice(0, 12),
+      megabytes(record.size),
+      fromCache ? 'up to date (Nx cache, image present)' : record.outcome,
+      `${seconds.toFixed(1)}s`,
+    ]);
+  }
+  if (rows.length === 0) return [];
+  const header = ['project', 'tag', 'image id', 'size', 'result', 'time'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const format = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
+  return ['', 'Images:', format(header), ...rows.map(format)];
+}
+
+export function printRunSummary(workspaceRoot: string, taskResults: TaskResults): void {
+  const lines = runSummaryLines(workspaceRoot, taskResults);
+  // One image is already described by its own output; the table is for runs of several.
+  if (lines.length > 4) console.log(lines.join('\n'));
+}
