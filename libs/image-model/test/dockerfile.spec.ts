@@ -1,0 +1,51 @@
+import { readDockerfileImages } from '../src';
+
+const references = (text: string, args?: Record<string, string>) => readDockerfileImages(text, args).uses.map((use) => use.reference);
+
+describe('readDockerfileImages', () => {
+  it('reads a plain FROM with its line', () => {
+    expect(readDockerfileImages('# comment\n\nFROM openclaw-base:1.0.0\nRUN true\n').uses).toEqual([
+      { reference: 'openclaw-base:1.0.0', line: 3, instruction: 'FROM' },
+    ]);
+  });
+
+  it('substitutes the default of a global ARG in FROM, in every ${} form', () => {
+    const text = 'ARG REG=localhost:5000\nARG IMAGE=openclaw-python:1.0.0\nFROM ${IMAGE}\nFROM $REG/tool:${TAG:-2}\nFROM x${EMPTY:+never}y\n';
+    expect(references(text)).toEqual(['openclaw-python:1.0.0', 'localhost:5000/tool:2', 'xy']);
+  });
+
+  it('lets a build argument from the image definition override the ARG default', () => {
+    expect(references('ARG PY=openclaw-python:1.0.0\nFROM $PY\n', { PY: 'python:3.11-slim-bookworm' })).toEqual(['python:3.11-slim-bookworm']);
+  });
+
+  it('does not take a stage name for an image in multi-stage files', () => {
+    const text = [
+      'FROM openclaw-base:1.0.0 AS builder',
+      'RUN make',
+      'FROM --platform=linux/amd64 builder AS tested',
+      'FROM scratch',
+      'COPY --from=builder /out /out',
+      'COPY --from=0 /a /a',
+      'COPY --from=openclaw-tools:2 /bin/tool /bin/tool',
+    ].join('\n');
+    expect(readDockerfileImages(text).uses).toEqual([
+      { reference: 'openclaw-base:1.0.0', line: 1, instruction: 'FROM' },
+      { reference: 'openclaw-tools:2', line: 7, instruction: 'COPY --from' },
+    ]);
+  });
+
+  it('reads images mounted in RUN and continued lines', () => {
+    const text = 'FROM debian\nRUN --mount=type=bind,from=openclaw-cache:1,target=/c \\\n    ls /c\n';
+    expect(readDockerfileImages(text).uses.map((u) => [u.reference, u.line, u.instruction])).toEqual([
+      ['debian', 1, 'FROM'],
+      ['openclaw-cache:1', 2, 'RUN --mount'],
+    ]);
+  });
+
+  it('ignores FROM-looking lines inside heredocs and honours the escape directive', () => {
+    const heredoc = 'FROM a\nRUN <<EOF\nFROM not-an-image\nEOF\nFROM b\n';
+    expect(references(heredoc)).toEqual(['a', 'b']);
+    const backtick = '# escape=`\nFROM c `\n  AS d\nFROM d\n';
+    expect(references(backtick)).toEqual(['c']);
+  });
+});
