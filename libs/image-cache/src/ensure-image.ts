@@ -114,7 +114,6 @@ export async function ensureImage(docker: Docker, request: EnsureImageRequest): 
   if (reusable) {
     outcome = reusable.source === 'engine' ? 'reused from engine' : 'reused from registry';
     id = reusable.id;
-    request.print(`${outcome}: ${keyRef} (no build needed)`);
   } else {
     const labels = imageLabels(image, {
       contentKey: key,

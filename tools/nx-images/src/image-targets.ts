@@ -12,9 +12,7 @@ export function presenceProbe(image: ImageProject, key: string): { runtime: stri
 export function imageProjectConfiguration(image: ImageProject, key: string): Omit<ProjectConfiguration, 'root'> {
   const name = image.definition.name;
   const content = [
-    '{projectRoot}/image.json',
-    '{projectRoot}/VERSION',
-    ...image.contextFiles.map((file) => `{projectRoot}/${file}`),
+    ...new Set(['{projectRoot}/image.json', '{projectRoot}/VERSION', ...image.contextFiles.map((file) => `{projectRoot}/${file}`)]),
   ];
   const probe = presenceProbe(image, key);
   const technologies = ['docker'];

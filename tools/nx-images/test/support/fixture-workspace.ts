@@ -1,0 +1,104 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+/** The repository this test code lives in; fixtures borrow its node_modules (and so its plugin). */
+export const REPO_ROOT = resolve(__dirname, '../../../..');
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  output: string;
+}
+
+export interface FixtureWorkspace {
+  root: string;
+  /** Unique per fixture, so image names never collide with earlier runs in the engine or registry. */
+  suffix: string;
+  image(short: 'base' | 'a' | 'b'): string;
+  write(path: string, content: string): void;
+  read(path: string): string;
+  nx(args: string[], env?: NodeJS.ProcessEnv): CommandResult;
+  git(args: string[]): CommandResult;
+  /** build-image's record of a project, as the last run left it. */
+  record(project: string): { outcome: string; id: string; tags: string[]; contentKey: string } | undefined;
+  remove(): void;
+}
+
+function run(command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): CommandResult {
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, output: `${result.stdout}${result.stderr}` };
+}
+
+/**
+ * A small workspace of its own: one base built FROM scratch and two variants
+ * FROM it (one through an ARG default, one through a named stage), using this
+ * repo's plugin. Build contexts ignore README.md.
+ */
+export function createFixtureWorkspace(options: { git?: boolean } = {}): FixtureWorkspace {
+  const root = mkdtempSync(join(tmpdir(), 'nx-images-fixture-'));
+  const suffix = randomBytes(4).toString('hex');
+  const image = (short: string) => `fx-${suffix}-${short}`;
+  const write = (path: string, content: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  };
+
+  write('package.json', JSON.stringify({ name: `fixture-${suffix}`, private: true }, null, 2));
+  write('tsconfig.base.json', JSON.stringify({ compilerOptions: {} }));
+  write('.gitignore', 'node_modules\n.nx\ndist\n');
+  write(
+    'nx.json',
+    JSON.stringify(
+      {
+        defaultBase: 'main',
+        neverConnectToCloud: true,
+        plugins: [{ plugin: '@taskforge/nx-images', options: { registry: 'localhost:5000', inRepoPrefixes: ['fx-'] } }],
+      },
+      null,
+      2,
+    ),
+  );
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
+
+  const project = (dir: string, short: string, dockerfile: string, files: Record<string, string>) => {
+    write(`${dir}/image.json`, JSON.stringify({ name: image(short), project: `fx-${short}`, description: `fixture image ${short}` }, null, 2));
+    write(`${dir}/VERSION`, '1.0.0\n');
+    write(`${dir}/Dockerfile`, dockerfile);
+    write(`${dir}/.dockerignore`, 'README.md\n');
+    write(`${dir}/README.md`, `# ${short}\n`);
+    for (const [name, content] of Object.entries(files)) write(`${dir}/${name}`, content);
+  };
+  project('images/base', 'base', 'FROM scratch\nCOPY base.txt /base.txt\n', { 'base.txt': 'base v1\n' });
+  project('images/variants/a', 'a', `ARG BASE=${image('base')}:1.0.0\nFROM \${BASE}\nCOPY a.txt /a.txt\n`, { 'a.txt': 'a v1\n' });
+  project('images/variants/b', 'b', `FROM ${image('base')}:1.0.0 AS base\nFROM base\nCOPY b.txt /b.txt\n`, { 'b.txt': 'b v1\n' });
+
+  const fixture: FixtureWorkspace = {
+    root,
+    suffix,
+    image,
+    write,
+    read: (path) => readFileSync(join(root, path), 'utf8'),
+    nx: (args, env) => run(process.execPath, [join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js'), ...args], root, env),
+    git: (args) => run('git', args, root),
+    record: (name) => {
+      const file = join(root, 'dist/images', name, 'build-image.json');
+      return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+    },
+    remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+  if (options.git) {
+    fixture.git(['init', '-q', '-b', 'main']);
+    fixture.git(['-c', 'user.name=fixture', '-c', 'user.email=fixture@localhost', 'add', '-A']);
+    fixture.git(['-c', 'user.name=fixture', '-c', 'user.email=fixture@localhost', 'commit', '-qm', 'fixture']);
+  }
+  return fixture;
+}
