@@ -18,7 +18,7 @@ export interface FixtureWorkspace {
   root: string;
   /** Unique per fixture, so image names never collide with earlier runs in the engine or registry. */
   suffix: string;
-  image(short: 'base' | 'a' | 'b'): string;
+  image(short: string): string;
   write(path: string, content: string): void;
   read(path: string): string;
   nx(args: string[], env?: NodeJS.ProcessEnv): CommandResult;
@@ -43,7 +43,23 @@ function run(command: string, args: string[], cwd: string, env?: NodeJS.ProcessE
  * FROM it (one through an ARG default, one through a named stage), using this
  * repo's plugin. Build contexts ignore README.md.
  */
-export function createFixtureWorkspace(options: { git?: boolean } = {}): FixtureWorkspace {
+export interface FixtureImage {
+  /** Folder under the workspace, e.g. `images/base`. */
+  dir: string;
+  /** Short name: project `fx-<short>`, image `fx-<suffix>-<short>`. */
+  short: string;
+  /** Dockerfile text; `{{image:<short>}}` stands for another fixture image's name. */
+  dockerfile: string;
+  files: Record<string, string>;
+}
+
+const STANDARD_IMAGES: FixtureImage[] = [
+  { dir: 'images/base', short: 'base', dockerfile: 'FROM scratch\nCOPY base.txt /base.txt\n', files: { 'base.txt': 'base v1\n' } },
+  { dir: 'images/variants/a', short: 'a', dockerfile: 'ARG BASE={{image:base}}:1.0.0\nFROM ${BASE}\nCOPY a.txt /a.txt\n', files: { 'a.txt': 'a v1\n' } },
+  { dir: 'images/variants/b', short: 'b', dockerfile: 'FROM {{image:base}}:1.0.0 AS base\nFROM base\nCOPY b.txt /b.txt\n', files: { 'b.txt': 'b v1\n' } },
+];
+
+export function createFixtureWorkspace(options: { git?: boolean; images?: FixtureImage[] } = {}): FixtureWorkspace {
   const root = mkdtempSync(join(tmpdir(), 'nx-images-fixture-'));
   const suffix = randomBytes(4).toString('hex');
   const image = (short: string) => `fx-${suffix}-${short}`;
@@ -77,9 +93,10 @@ export function createFixtureWorkspace(options: { git?: boolean } = {}): Fixture
     write(`${dir}/README.md`, `# ${short}\n`);
     for (const [name, content] of Object.entries(files)) write(`${dir}/${name}`, content);
   };
-  project('images/base', 'base', 'FROM scratch\nCOPY base.txt /base.txt\n', { 'base.txt': 'base v1\n' });
-  project('images/variants/a', 'a', `ARG BASE=${image('base')}:1.0.0\nFROM \${BASE}\nCOPY a.txt /a.txt\n`, { 'a.txt': 'a v1\n' });
-  project('images/variants/b', 'b', `FROM ${image('base')}:1.0.0 AS base\nFROM base\nCOPY b.txt /b.txt\n`, { 'b.txt': 'b v1\n' });
+  for (const fixtureImage of options.images ?? STANDARD_IMAGES) {
+    const dockerfile = fixtureImage.dockerfile.replace(/\{\{image:([\w-]+)\}\}/g, (_, short: string) => image(short));
+    project(fixtureImage.dir, fixtureImage.short, dockerfile, fixtureImage.files);
+  }
 
   const fixture: FixtureWorkspace = {
     root,

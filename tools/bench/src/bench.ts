@@ -1,0 +1,139 @@
+import { engineClient, inspectLocalImage } from '@taskforge/engine';
+import { ensureEngine } from '@taskforge/engine-setup';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFixtureWorkspace, REPO_ROOT, type FixtureImage, type FixtureWorkspace } from '../../nx-images/test/support/fixture-workspace';
+import { removeImagesNamed } from '../../nx-images/test/support/engine-images';
+import { interleavedMedians, timed } from './measure';
+
+const NX = join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js');
+// CI's setting: no daemon, so every command pays Nx's full start-up and the ratio is the honest one.
+const NX_ENV = { NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', CI: 'true' };
+const nx = (cwd: string, ...args: string[]) => timed(process.execPath, [NX, ...args], cwd, NX_ENV);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+interface Row {
+  what: string;
+  measured: string;
+  ratio: string;
+  target: string;
+  verdict: string;
+}
+const rows: Row[] = [];
+const log = (line: string) => console.error(`[bench] ${line}`);
+const s = (seconds: number) => `${seconds.toFixed(2)} s`;
+function row(what: string, measured: string, ratio: number, target: string, ok: boolean) {
+  rows.push({ what, measured, ratio: `${ratio.toFixed(2)}x`, target, verdict: ok ? 'met' : 'MISSED' });
+}
+
+/** No-change run-many against `nx show projects` in a workspace where everything is built. */
+function noChangeRatio(label: string, cwd: string) {
+  nx(cwd, 'run-many', '-t', 'build-image');
+  nx(cwd, 'run-many', '-t', 'build-image');
+  const [run, show] = interleavedMedians(ROUNDS, [() => nx(cwd, 'run-many', '-t', 'build-image'), () => nx(cwd, 'show', 'projects')]);
+  row(`no-change run-many -t build-image vs nx show projects (${label})`, `${s(run)} vs ${s(show)}`, run / show, '<= 1.15x', run / show <= 1.15);
+}
+
+/** Many images with large build contexts: the no-change cost must not grow with them. */
+function wideGraph(): FixtureWorkspace {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 300; i += 1) files[`src/module_${i}.py`] = `# module ${i}\n${'x = 1\n'.repeat(200)}`;
+  const images: FixtureImage[] = [{ dir: 'images/base', short: 'base', dockerfile: 'FROM scratch\nCOPY src /src\n', files }];
+  for (let i = 1; i <= 11; i += 1) {
+    images.push({ dir: `images/variants/v${i}`, short: `v${i}`, dockerfile: `FROM {{image:base}}:1.0.0\nCOPY src /v${i}\n`, files });
+  }
+  return createFixtureWorkspace({ images });
+}
+
+/** One base and three variants with real work in their RUN steps, on the repo's Python runtime. */
+function workGraph(runtime: string): FixtureImage[] {
+  const work = (rounds: number) => `RUN python3 -c "import hashlib; h = b''\\nfor _ in range(${rounds}): h = hashlib.sha256(h).digest()\\nprint(h.hex())" > /work.txt`;
+  return [
+    { dir: 'images/base', short: 'base', dockerfile: `FROM ${runtime}\n${work(2_000_000)}\nCOPY base.txt /base.txt\n`, files: { 'base.txt': 'base\n' } },
+    ...['ds', 'web', 'code'].map((short) => ({
+      dir: `images/variants/${short}`,
+      short,
+      dockerfile: `FROM {{image:base}}:1.0.0\n${work(3_000_000)}\nCOPY ${short}.txt /${short}.txt\n`,
+      files: { [`${short}.txt`]: `${short}\n` },
+    })),
+  ];
+}
+
+function pruneBuildCache() {
+  timed('docker', ['builder', 'prune', '-af'], REPO_ROOT);
+}
+
+/** Plain `docker build` of the same Dockerfiles, one after the other, parents first. */
+function plainDockerBuilds(fixture: FixtureWorkspace, order: FixtureImage[]): number {
+  let total = 0;
+  for (const image of order) {
+    total += timed('docker', ['build', '-q', '-t', `${fixture.image(image.short)}:1.0.0`, image.dir], fixture.root, { DOCKER_BUILDKIT: '1' }).seconds;
+  }
+  return total;
+}
+
+async function main() {
+  await ensureEngine(log);
+  const docker = engineClient();
+
+  log('the repo graph, built and settled');
+  nx(REPO_ROOT, 'run-many', '-t', 'build-image');
+  noChangeRatio('this repo, 2 images', REPO_ROOT);
+
+  log('a wide graph: 12 images, 300 context files each');
+  const wide = wideGraph();
+  try {
+    noChangeRatio('12 images x 300 context files', wide.root);
+  } finally {
+    await removeImagesNamed(`fx-${wide.suffix}-`);
+    wide.remove();
+  }
+
+  const runtimeVersion = readFileSync(join(REPO_ROOT, 'images/python-runtime/VERSION'), 'utf8').trim();
+  const graph = workGraph(`openclaw-python:${runtimeVersion}`);
+  log('cold: plain docker build in sequence');
+  const plain = createFixtureWorkspace({ images: graph });
+  const ours = createFixtureWorkspace({ images: graph });
+  try {
+    pruneBuildCache();
+    const plainSeconds = plainDockerBuilds(plain, graph);
+    log('cold: nx run-many -t build-image --parallel=3');
+    pruneBuildCache();
+    const cold = nx(ours.root, 'run-many', '-t', 'build-image', '--parallel=3').seconds;
+    row('cold run-many -t build-image (1 base + 3 variants) vs plain docker build in sequence', `${s(cold)} vs ${s(plainSeconds)}`, cold / plainSeconds, '<= 1.0x', cold / plainSeconds <= 1.0);
+
+    log('fresh machine: empty engine and Nx cache, registry holding the content tags');
+    await removeImagesNamed(`fx-${ours.suffix}-`);
+    nx(ours.root, 'reset');
+    pruneBuildCache();
+    const fresh = nx(ours.root, 'run-many', '-t', 'build-image', '--parallel=3');
+    if (/\] built: /.test(fresh.output)) throw new Error('the fresh-machine run built an image instead of reusing it from the registry');
+    row('fresh machine (images from the registry) vs cold build', `${s(fresh.seconds)} vs ${s(cold)}`, cold / fresh.seconds, '>= 5x', cold / fresh.seconds >= 5);
+  } finally {
+    for (const fixture of [plain, ours]) {
+      await removeImagesNamed(`fx-${fixture.suffix}-`);
+      fixture.remove();
+    }
+  }
+
+  for (const [project, dir] of [['python-runtime', 'images/python-runtime'], ['agent-base', 'images/base']]) {
+    const name = JSON.parse(readFileSync(join(REPO_ROOT, dir, 'image.json'), 'utf8')).name as string;
+    const version = readFileSync(join(REPO_ROOT, dir, 'VERSION'), 'utf8').trim();
+    const image = await inspectLocalImage(docker, `${name}:${version}`);
+    const mb = (image?.size ?? 0) / 1e6;
+    const goal = project === 'agent-base' ? 130 : undefined;
+    rows.push({ what: `image size ${name}:${version}`, measured: `${mb.toFixed(1)} MB`, ratio: goal ? `${(mb / goal).toFixed(2)}x` : '-', target: goal ? `<= ${goal} MB` : '(on record)', verdict: goal ? (mb <= goal ? 'met' : 'MISSED') : '-' });
+  }
+
+  const header: Row = { what: 'benchmark', measured: 'measured', ratio: 'ratio', target: 'target', verdict: 'verdict' };
+  const keys = Object.keys(header) as Array<keyof Row>;
+  const widths = keys.map((k) => Math.max(...[header, ...rows].map((r) => r[k].length)));
+  const line = (r: Row) => `| ${keys.map((k, i) => r[k].padEnd(widths[i])).join(' | ')} |`;
+  console.log([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
+  console.log(`(medians of ${ROUNDS} interleaved rounds where repeated; Nx daemon off as in CI; ${new Date().toISOString()})`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
