@@ -1,5 +1,5 @@
 import { join, dirname } from 'node:path';
-import protobuf from 'protobufjs';
+import protobuf = require('protobufjs');
 
 interface Vertex {
   digest: string;

@@ -1,4 +1,5 @@
-import Docker from 'dockerode';
+// `import = require` keeps the CommonJS constructor whichever transpiler loads this (Nx's plugin worker has no interop helper).
+import Docker = require('dockerode');
 import { UserError } from '@taskforge/user-errors';
 
 const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';

@@ -1,6 +1,9 @@
-import dockerignore from '@balena/dockerignore';
+import dockerignoreModule = require('@balena/dockerignore');
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+
+// The package is CommonJS (module.exports = factory) but its types declare a default export.
+const dockerignore = dockerignoreModule as unknown as typeof dockerignoreModule.default;
 
 /**
  * The files Docker sends as the build context of `contextDir`: everything

@@ -1,20 +1,15 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
-import { contentTag } from '@taskforge/image-cache';
 import type { ImageProject } from '@taskforge/image-model';
-
-/** The Nx runtime input that ties a cached result to the image actually being in the engine. */
-export function presenceProbe(image: ImageProject, key: string): { runtime: string } {
-  const name = image.definition.name;
-  return { runtime: `node node_modules/@taskforge/nx-images/bin/image-present.js ${name}:${contentTag(key)} ${name}:${image.version}` };
-}
+import { presenceVariable } from './image-presence';
 
 /** Project configuration Nx infers for one image folder. */
-export function imageProjectConfiguration(image: ImageProject, key: string): Omit<ProjectConfiguration, 'root'> {
+export function imageProjectConfiguration(image: ImageProject): Omit<ProjectConfiguration, 'root'> {
   const name = image.definition.name;
   const content = [
     ...new Set(['{projectRoot}/image.json', '{projectRoot}/VERSION', ...image.contextFiles.map((file) => `{projectRoot}/${file}`)]),
   ];
-  const probe = presenceProbe(image, key);
+  // Ties a cached result to the image being in the engine (set per run by the plugin's preTasksExecution).
+  const probe = { env: presenceVariable(image.project) };
   const technologies = ['docker'];
   const builtFrom = image.definition.rootfs ? `Debian ${image.definition.rootfs.suite} packages (mmdebstrap)` : image.dockerfile;
 

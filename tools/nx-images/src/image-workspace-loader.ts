@@ -13,12 +13,17 @@ export interface LoadedImages {
   registry: string;
 }
 
-/** Reads all image projects and their content keys from the given image.json files. */
-export function loadImages(workspaceRoot: string, definitionFiles: readonly string[], options?: ImagesPluginOptions): LoadedImages {
+/** Reads all image projects from the given image.json files and resolves what each Dockerfile uses. */
+export function loadImageGraph(workspaceRoot: string, definitionFiles: readonly string[], options?: ImagesPluginOptions): Omit<LoadedImages, 'keys'> {
   const normalized = normalizeOptions(options);
   const registry = resolveRegistry(normalized.registry);
-  const workspace = loadImageWorkspace(workspaceRoot, definitionFiles, { registry, inRepoPrefixes: normalized.inRepoPrefixes });
-  return { workspace, keys: contentKeys(workspaceRoot, workspace), registry };
+  return { workspace: loadImageWorkspace(workspaceRoot, definitionFiles, { registry, inRepoPrefixes: normalized.inRepoPrefixes }), registry };
+}
+
+/** The image graph plus every image's content key (which reads every build context file). */
+export function loadImages(workspaceRoot: string, definitionFiles: readonly string[], options?: ImagesPluginOptions): LoadedImages {
+  const graph = loadImageGraph(workspaceRoot, definitionFiles, options);
+  return { ...graph, keys: contentKeys(workspaceRoot, graph.workspace) };
 }
 
 /** The image.json files of the projects Nx knows, for executors. */

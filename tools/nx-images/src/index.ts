@@ -3,11 +3,13 @@ import {
   type CreateDependencies,
   type CreateNodes,
   type PostTasksExecution,
+  type PreTasksExecution,
   type RawProjectGraphDependency,
 } from '@nx/devkit';
 import { posix } from 'node:path';
 import { IMAGE_DEFINITION_FILE } from '@taskforge/image-model';
-import { definitionFilesOf, loadImages } from './image-workspace-loader';
+import { imagePresenceEnv } from './image-presence';
+import { definitionFilesOf, loadImageGraph } from './image-workspace-loader';
 import { imageProjectConfiguration } from './image-targets';
 import { PLUGIN_NAME, type ImagesPluginOptions } from './plugin-options';
 import { printRunSummary } from './run-summary';
@@ -18,17 +20,17 @@ export const name = PLUGIN_NAME;
 export const createNodes: CreateNodes<ImagesPluginOptions> = [
   `**/${IMAGE_DEFINITION_FILE}`,
   (definitionFiles, options, context) => {
-    const { workspace, keys } = loadImages(context.workspaceRoot, definitionFiles, options);
+    const { workspace } = loadImageGraph(context.workspaceRoot, definitionFiles, options);
     return definitionFiles.map((file) => {
       const image = [...workspace.projects.values()].find((candidate) => candidate.definitionFile === file)!;
-      return [file, { projects: { [posix.dirname(file)]: imageProjectConfiguration(image, keys.get(image.project)!) } }] as const;
+      return [file, { projects: { [posix.dirname(file)]: imageProjectConfiguration(image) } }] as const;
     });
   },
 ];
 
 /** An image depends on every repo image its Dockerfile builds FROM or copies from. */
 export const createDependencies: CreateDependencies<ImagesPluginOptions> = (options, context) => {
-  const { workspace } = loadImages(context.workspaceRoot, definitionFilesOf(context.workspaceRoot, context.projects), options);
+  const { workspace } = loadImageGraph(context.workspaceRoot, definitionFilesOf(context.workspaceRoot, context.projects), options);
   const dependencies: RawProjectGraphDependency[] = [];
   for (const image of workspace.projects.values()) {
     for (const parent of image.parents) {
@@ -36,6 +38,11 @@ export const createDependencies: CreateDependencies<ImagesPluginOptions> = (opti
     }
   }
   return dependencies;
+};
+
+/** Before a run: which images the engine holds, as the env inputs of the image targets (Nx carries process.env changes over). */
+export const preTasksExecution: PreTasksExecution<ImagesPluginOptions> = async (options, context) => {
+  for (const [name, value] of Object.entries(await imagePresenceEnv(context.workspaceRoot, options))) process.env[name] = value;
 };
 
 /** After a run: one line per image (tag, digest, size, built or reused, seconds). */

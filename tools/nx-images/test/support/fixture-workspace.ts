@@ -69,7 +69,9 @@ export function createFixtureWorkspace(options: { git?: boolean; images?: Fixtur
   };
 
   write('package.json', JSON.stringify({ name: `fixture-${suffix}`, private: true }, null, 2));
-  write('tsconfig.base.json', JSON.stringify({ compilerOptions: {} }));
+  // Nx registers its TypeScript transpiler for the plugin with this file; it must name at least one input.
+  write('tsconfig.base.json', JSON.stringify({ compilerOptions: {}, files: ['workspace.d.ts'] }));
+  write('workspace.d.ts', 'export {};\n');
   write('.gitignore', 'node_modules\n.nx\ndist\n');
   write(
     'nx.json',

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/** Paths are relative to the task's workspace; the runtime refuses anything that leads out of it. */
+const workspacePath = z.string().min(1).max(4096);
+const actionId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/);
+
+export const runCommandAction = z
+  .object({
+    id: actionId,
+    type: z.literal('run_command'),
+    argv: z.array(z.string()).min(1).describe('program and arguments; never run through a shell'),
+    timeout_s: z.number().positive().max(3600).default(60),
+    max_output_bytes: z.number().int().positive().max(16 * 1024 * 1024).default(65536),
+    cwd: workspacePath.optional(),
+  })
+  .strict();
+
+export const readFileAction = z
+  .object({ id: actionId, type: z.literal('read_file'), path: workspacePath, max_bytes: z.number().int().positive().default(1024 * 1024) })
+  .strict();
+
+export const writeFileAction = z
+  .object({ id: actionId, type: z.literal('write_file'), path: workspacePath, content: z.string(), append: z.boolean().default(false) })
+  .strict();
+
+export const listFilesAction = z.object({ id: actionId, type: z.literal('list_files'), path: workspacePath.default('.') }).strict();
+
+export const action = z.discriminatedUnion('type', [runCommandAction, readFileAction, writeFileAction, listFilesAction]);
+export type Action = z.infer<typeof action>;
+export type ActionInput = z.input<typeof action>;
+export const ACTION_TYPES = ['run_command', 'read_file', 'write_file', 'list_files'] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];

@@ -1,0 +1,55 @@
+import { readCachedProjectGraph, type ProjectConfiguration } from '@nx/devkit';
+import { randomUUID } from 'node:crypto';
+import { engineClient } from '@taskforge/engine';
+import { contentTag } from '@taskforge/image-cache';
+import { CONTENT_KEY_LABEL } from '@taskforge/image-model';
+import { definitionFilesOf, loadImages } from './image-workspace-loader';
+import type { ImagesPluginOptions } from './plugin-options';
+
+/**
+ * The environment variable an image project's cached targets hash: the
+ * engine's image ID for the project's current content, or a fresh random
+ * word when the engine lacks it. Nx can then only replay a cached result
+ * while the very image it describes is in the engine; a missing image never
+ * matches an earlier hash.
+ */
+export function presenceVariable(project: string): string {
+  return `TASKFORGE_IMAGE_${project.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+async function engineTags(timeoutMs: number): Promise<Map<string, string>> {
+  const tags = new Map<string, string>();
+  const docker = engineClient();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const images = await Promise.race([
+      docker.listImages({ filters: { label: [CONTENT_KEY_LABEL] } }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('engine did not answer')), timeoutMs);
+      }),
+    ]);
+    for (const image of images) for (const tag of image.RepoTags ?? []) tags.set(tag, image.Id);
+  } catch {
+    // No engine: every image counts as missing and its build-image will say why.
+  } finally {
+    clearTimeout(timer);
+  }
+  return tags;
+}
+
+/** One engine query per Nx run (from the plugin's preTasksExecution) instead of one process per task. */
+export async function imagePresenceEnv(workspaceRoot: string, options: ImagesPluginOptions | undefined): Promise<Record<string, string>> {
+  const graph = readCachedProjectGraph();
+  const projects: Record<string, ProjectConfiguration> = {};
+  for (const node of Object.values(graph.nodes)) projects[node.name] = node.data;
+  const { workspace, keys } = loadImages(workspaceRoot, definitionFilesOf(workspaceRoot, projects), options);
+  const tags = await engineTags(3000);
+  const env: Record<string, string> = {};
+  for (const image of workspace.projects.values()) {
+    const name = image.definition.name;
+    const byKey = tags.get(`${name}:${contentTag(keys.get(image.project)!)}`);
+    const byVersion = tags.get(`${name}:${image.version}`);
+    env[presenceVariable(image.project)] = byKey && byKey === byVersion ? byKey : `missing-${randomUUID()}`;
+  }
+  return env;
+}
