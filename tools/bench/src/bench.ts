@@ -47,16 +47,29 @@ function wideGraph(): FixtureWorkspace {
   return createFixtureWorkspace({ images });
 }
 
-/** One base and three variants with real work in their RUN steps, on the repo's Python runtime. */
+/**
+ * One base and three variants doing what image builds do: fetch Debian package
+ * lists, install a package from the mirror, compile and hash things.
+ */
 function workGraph(runtime: string): FixtureImage[] {
   const work = (rounds: number) =>
     `RUN python3 -c "import functools, hashlib; print(functools.reduce(lambda h, _: hashlib.sha256(h).digest(), range(${rounds}), b'').hex())" > /work.txt`;
+  const install = (pkg: string) => `RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ${pkg} >/dev/null && rm -rf /var/lib/apt/lists/*`;
   return [
-    { dir: 'images/base', short: 'base', dockerfile: `FROM ${runtime}\n${work(2_000_000)}\nCOPY base.txt /base.txt\n`, files: { 'base.txt': 'base\n' } },
-    ...['ds', 'web', 'code'].map((short) => ({
+    {
+      dir: 'images/base',
+      short: 'base',
+      dockerfile: `FROM ${runtime}\n${install('make')}\n${work(3_000_000)}\nRUN python3 -m compileall -q /usr/lib/python3.11 >/dev/null || true\nCOPY base.txt /base.txt\n`,
+      files: { 'base.txt': 'base\n' },
+    },
+    ...[
+      ['ds', 'jq'],
+      ['web', 'file'],
+      ['code', 'patch'],
+    ].map(([short, pkg]) => ({
       dir: `images/variants/${short}`,
       short,
-      dockerfile: `FROM {{image:base}}:1.0.0\n${work(3_000_000)}\nCOPY ${short}.txt /${short}.txt\n`,
+      dockerfile: `FROM {{image:base}}:1.0.0\n${install(pkg)}\n${work(4_000_000)}\nCOPY ${short}.txt /${short}.txt\n`,
       files: { [`${short}.txt`]: `${short}\n` },
     })),
   ];
