@@ -1,5 +1,7 @@
 import type Docker from 'dockerode';
+import { posix } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { pack } from 'tar-fs';
 
 export interface RunRequest {
   image: string;
@@ -12,6 +14,8 @@ export interface RunRequest {
   labels?: Record<string, string>;
   /** Kill the container after this long; the result says it timed out. */
   timeoutMs?: number;
+  /** A host folder copied into the container before it starts (works with remote engines too). */
+  copyIn?: { hostDir: string; containerDir: string };
 }
 
 export interface RunResult {
@@ -39,6 +43,12 @@ export async function runContainer(docker: Docker, request: RunRequest): Promise
   stdout.on('data', (c: Buffer) => chunks.out.push(c));
   stderr.on('data', (c: Buffer) => chunks.err.push(c));
   try {
+    if (request.copyIn) {
+      // putArchive extracts into an existing folder: ship the folder under its target name, into its parent.
+      const target = posix.basename(request.copyIn.containerDir);
+      const archive = pack(request.copyIn.hostDir, { map: (header) => ({ ...header, name: posix.join(target, header.name), uid: 0, gid: 0 }) });
+      await container.putArchive(archive as never, { path: posix.dirname(request.copyIn.containerDir) });
+    }
     const attached = await container.attach({ stream: true, stdout: true, stderr: true });
     container.modem.demuxStream(attached, stdout, stderr);
     await container.start();

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { join } from 'node:path';
 import { inspectLocalImage, runContainer } from '@taskforge/engine';
 import { CONTENT_KEY_LABEL, REQUIRED_LABELS, type ImageProject } from '@taskforge/image-model';
 
@@ -13,7 +14,16 @@ export interface CheckResult {
  * and, where the definition asks, the user it runs as, its writable
  * workspace, and its own test command (run inside it).
  */
-export async function runImageChecks(docker: Docker, image: ImageProject, reference: string, contentKey: string, print: (line: string) => void): Promise<CheckResult[]> {
+export const IMAGE_TESTS_DIR = '/opt/image-tests';
+
+export async function runImageChecks(
+  docker: Docker,
+  image: ImageProject,
+  reference: string,
+  contentKey: string,
+  print: (line: string) => void,
+  workspaceRoot: string,
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const record = (name: string, passed: boolean, detail: string) => {
     results.push({ name, passed, detail });
@@ -48,7 +58,13 @@ export async function runImageChecks(docker: Docker, image: ImageProject, refere
     record('workspace writable', write.exitCode === 0, `${checks.workspace} ${write.exitCode === 0 ? 'exists and is writable by the image user' : `is missing or not writable (${write.stderr.trim() || `exit ${write.exitCode}`})`}`);
   }
   if (checks.command) {
-    const run = await runContainer(docker, { image: reference, entrypoint: [], cmd: checks.command, timeoutMs: 10 * 60 * 1000 });
+    const run = await runContainer(docker, {
+      image: reference,
+      entrypoint: [],
+      cmd: checks.command,
+      timeoutMs: 10 * 60 * 1000,
+      copyIn: checks.testFiles ? { hostDir: join(workspaceRoot, image.root, checks.testFiles), containerDir: IMAGE_TESTS_DIR } : undefined,
+    });
     for (const line of `${run.stdout}${run.stderr}`.split('\n').filter((l) => l.trim())) print(`  ${line}`);
     record('test command', run.exitCode === 0 && !run.timedOut, `\`${checks.command.join(' ')}\` exited ${run.timedOut ? 'after the 10 min limit' : run.exitCode}`);
   }

@@ -13,6 +13,11 @@ const imageChecks = z
     user: z.number().int().nonnegative().describe('UID the image must run as').optional(),
     workspace: z.string().startsWith('/').describe('directory that must exist and be writable by `user`').optional(),
     command: z.array(z.string()).min(1).describe("the image's own test command, run inside it").optional(),
+    testFiles: z
+      .string()
+      .regex(/^[^/.][^]*$/, 'a folder relative to the image project, e.g. "tests"')
+      .describe('folder copied into the container at /opt/image-tests before the test command runs; not part of the image')
+      .optional(),
   })
   .strict();
 

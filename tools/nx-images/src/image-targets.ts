@@ -29,7 +29,7 @@ export function imageProjectConfiguration(image: ImageProject): Omit<ProjectConf
     'test-image': {
       executor: '@taskforge/nx-images:test-image',
       dependsOn: ['build-image'],
-      inputs: ['image-content', '^image-content', probe],
+      inputs: ['image-content', '^image-content', probe, ...(image.definition.checks.testFiles ? [`{projectRoot}/${image.definition.checks.testFiles}/**/*`] : [])],
       cache: true,
       options: {},
       metadata: {

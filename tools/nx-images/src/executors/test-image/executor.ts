@@ -10,7 +10,7 @@ const testImageExecutor: PromiseExecutor<TestImageExecutorOptions> = async (_opt
     const task = await imageTaskContext(context);
     const image = task.workspace.projects.get(project)!;
     const key = task.keys.get(project)!;
-    const results = await runImageChecks(task.docker, image, `${image.definition.name}:${contentTag(key)}`, key, task.print);
+    const results = await runImageChecks(task.docker, image, `${image.definition.name}:${contentTag(key)}`, key, task.print, task.workspaceRoot);
     const failed = results.filter((result) => !result.passed);
     task.print(`${results.length - failed.length} passed, ${failed.length} failed`);
     if (failed.length > 0) {

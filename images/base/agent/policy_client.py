@@ -1,0 +1,186 @@
+"""Checks every action against the task's policy, locally, failing closed.
+
+The policy (rules plus a revision) comes from the control plane and is
+refreshed periodically. When the control plane cannot be reached, the last
+policy that was verified keeps being enforced until it is older than the
+configured maximum age; with no valid policy every action is denied. Down,
+timeouts, 5xx and malformed answers all count as "no new policy".
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+import uuid
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any, Callable
+
+from .control_plane import ControlPlaneError, ControlPlaneRejected
+from .logs import JsonLogger
+
+ACTION_TYPES = ("run_command", "read_file", "write_file", "list_files")
+
+
+class InvalidPolicy(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    effect: str
+    actions: tuple[str, ...]
+    commands: tuple[str, ...] | None
+    paths: tuple[str, ...] | None
+
+    def matches(self, action: dict[str, Any]) -> bool:
+        """A rule with `commands` speaks only of commands, one with `paths` only of file actions; one with neither, of every action of its types."""
+        kind = action.get("type")
+        if "*" not in self.actions and kind not in self.actions:
+            return False
+        if kind == "run_command":
+            if self.commands is None:
+                return self.paths is None
+            line = shlex.join(action.get("argv") or [])
+            return any(fnmatchcase(line, pattern) for pattern in self.commands)
+        if self.paths is None:
+            return self.commands is None
+        path = str(action.get("path", "."))
+        return any(fnmatchcase(path, pattern) for pattern in self.paths)
+
+
+@dataclass(frozen=True)
+class Policy:
+    task_id: str
+    revision: str
+    rules: tuple[Rule, ...]
+    verified_at: float
+
+
+def _strings(value: Any, field: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise InvalidPolicy(f"{field} must be a non-empty list of strings")
+    return tuple(value)
+
+
+def parse_policy(data: Any, task_id: str, now: float) -> Policy:
+    """Verifies a policy document against the contract; anything off makes it invalid."""
+    if not isinstance(data, dict):
+        raise InvalidPolicy("policy is not an object")
+    unknown = set(data) - {"task_id", "revision", "issued_at", "rules"}
+    if unknown:
+        raise InvalidPolicy(f"unknown fields {sorted(unknown)}")
+    if data.get("task_id") != task_id:
+        raise InvalidPolicy(f"policy is for task {data.get('task_id')!r}, not {task_id!r}")
+    revision = data.get("revision")
+    if not isinstance(revision, str) or not revision:
+        raise InvalidPolicy("revision is missing")
+    if not isinstance(data.get("issued_at"), str):
+        raise InvalidPolicy("issued_at is missing")
+    rules_data = data.get("rules")
+    if not isinstance(rules_data, list):
+        raise InvalidPolicy("rules is not a list")
+    rules = []
+    for index, raw in enumerate(rules_data):
+        if not isinstance(raw, dict) or set(raw) - {"id", "effect", "actions", "commands", "paths"}:
+            raise InvalidPolicy(f"rules[{index}] is not a rule")
+        if not isinstance(raw.get("id"), str) or not raw["id"]:
+            raise InvalidPolicy(f"rules[{index}].id is missing")
+        if raw.get("effect") not in ("allow", "deny"):
+            raise InvalidPolicy(f"rules[{index}].effect must be allow or deny")
+        actions = _strings(raw.get("actions"), f"rules[{index}].actions")
+        if not set(actions) <= set(ACTION_TYPES) | {"*"}:
+            raise InvalidPolicy(f"rules[{index}].actions has unknown action types")
+        commands = _strings(raw["commands"], f"rules[{index}].commands") if "commands" in raw else None
+        paths = _strings(raw["paths"], f"rules[{index}].paths") if "paths" in raw else None
+        rules.append(Rule(raw["id"], raw["effect"], actions, commands, paths))
+    return Policy(task_id=task_id, revision=revision, rules=tuple(rules), verified_at=now)
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision_id: str
+    action_id: str
+    action_type: str
+    allowed: bool
+    matched_rule: str | None
+    policy_revision: str | None
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class PolicyClient:
+    def __init__(
+        self,
+        fetch: Callable[[], dict[str, Any]],
+        task_id: str,
+        refresh_s: float,
+        max_age_s: float,
+        logger: JsonLogger,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._fetch = fetch
+        self.task_id = task_id
+        self.refresh_s = refresh_s
+        self.max_age_s = max_age_s
+        self.logger = logger
+        self.clock = clock
+        self._policy: Policy | None = None
+        self._last_attempt: float | None = None
+        self._expiry_logged = False
+
+    def refresh(self) -> bool:
+        """Fetches and verifies the policy; on any failure keeps the last verified one. True when a new one was verified."""
+        self._last_attempt = self.clock()
+        try:
+            policy = parse_policy(self._fetch(), self.task_id, self.clock())
+        except (ControlPlaneError, InvalidPolicy) as error:
+            kind = "policy_invalid" if isinstance(error, (InvalidPolicy, ControlPlaneRejected)) else "policy_unavailable"
+            self.logger.warning(kind, error=str(error), enforcing=self._policy.revision if self.valid_policy() else None)
+            return False
+        if self._policy is None or policy.revision != self._policy.revision:
+            self.logger.info("policy_loaded", revision=policy.revision, rules=len(policy.rules))
+        self._policy = policy
+        self._expiry_logged = False
+        return True
+
+    def refresh_if_due(self) -> None:
+        if self._last_attempt is None or self.clock() - self._last_attempt >= self.refresh_s:
+            self.refresh()
+
+    def valid_policy(self) -> Policy | None:
+        """The last verified policy while it is younger than the maximum age; None otherwise (fail closed)."""
+        if self._policy is None:
+            return None
+        if self.clock() - self._policy.verified_at > self.max_age_s:
+            if not self._expiry_logged:
+                self._expiry_logged = True
+                self.logger.error("policy_expired", revision=self._policy.revision, max_age_s=self.max_age_s, effect="every action is denied")
+            return None
+        return self._policy
+
+    def had_policy(self) -> bool:
+        return self._policy is not None
+
+    def evaluate(self, action: dict[str, Any]) -> Decision:
+        action_id = str(action.get("id", "?"))
+        action_type = str(action.get("type", "?"))
+        policy = self.valid_policy()
+        if policy is None:
+            reason = "policy expired and not renewed" if self._policy else "no valid policy"
+            decision = Decision(str(uuid.uuid4()), action_id, action_type, False, None, None, reason)
+        else:
+            matching = [rule for rule in policy.rules if rule.matches(action)]
+            deny = next((rule for rule in matching if rule.effect == "deny"), None)
+            allow = next((rule for rule in matching if rule.effect == "allow"), None)
+            if deny:
+                decision = Decision(str(uuid.uuid4()), action_id, action_type, False, deny.id, policy.revision, "denied by rule")
+            elif allow:
+                decision = Decision(str(uuid.uuid4()), action_id, action_type, True, allow.id, policy.revision, "allowed by rule")
+            else:
+                decision = Decision(str(uuid.uuid4()), action_id, action_type, False, None, policy.revision, "no rule allows it (default deny)")
+        self.logger.info("audit", **decision.as_dict())
+        return decision

@@ -1,0 +1,1 @@
+export { hardenedHostConfig, AGENT_UID, type HardenedProfileOptions } from './hardened-host-config';
