@@ -135,6 +135,7 @@ class PolicyClient:
     def refresh(self) -> bool:
         """Fetches and verifies the policy; on any failure keeps the last verified one. True when a new one was verified."""
         self._last_attempt = self.clock()
+        started = time.perf_counter()
         try:
             policy = parse_policy(self._fetch(), self.task_id, self.clock())
         except (ControlPlaneError, InvalidPolicy) as error:
@@ -142,7 +143,7 @@ class PolicyClient:
             self.logger.warning(kind, error=str(error), enforcing=self._policy.revision if self.valid_policy() else None)
             return False
         if self._policy is None or policy.revision != self._policy.revision:
-            self.logger.info("policy_loaded", revision=policy.revision, rules=len(policy.rules))
+            self.logger.info("policy_loaded", revision=policy.revision, rules=len(policy.rules), fetch_ms=round((time.perf_counter() - started) * 1000, 2))
         self._policy = policy
         self._expiry_logged = False
         return True

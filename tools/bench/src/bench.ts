@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFixtureWorkspace, REPO_ROOT, type FixtureImage, type FixtureWorkspace } from '../../nx-images/test/support/fixture-workspace';
 import { removeImagesNamed } from '../../nx-images/test/support/engine-images';
+import { benchAgentRuntime } from './agent-runtime-bench';
 import { interleavedMedians, timed } from './measure';
+import { ResultsTable } from './results-table';
 
 const NX = join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js');
 // CI's setting: no daemon, so every command pays Nx's full start-up and the ratio is the honest one.
@@ -13,20 +15,10 @@ const NX_ENV = { NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', CI: '
 const nx = (cwd: string, ...args: string[]) => timed(process.execPath, [NX, ...args], cwd, NX_ENV);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
-interface Row {
-  what: string;
-  measured: string;
-  ratio: string;
-  target: string;
-  verdict: string;
-}
-const rows: Row[] = [];
 const log = (line: string) => console.error(`[bench] ${line}`);
 const s = (seconds: number) => `${seconds.toFixed(2)} s`;
-function row(what: string, measured: string, ratio: number, target: string, ok: boolean) {
-  rows.push({ what, measured, ratio: `${ratio.toFixed(2)}x`, target, verdict: ok ? 'met' : 'MISSED' });
-  log(`${what}: ${measured} = ${ratio.toFixed(2)}x (target ${target})`);
-}
+const table = new ResultsTable(log);
+const row = table.ratio.bind(table);
 
 /** No-change run-many against `nx show projects` in a workspace where everything is built. */
 function noChangeRatio(label: string, cwd: string) {
@@ -150,17 +142,15 @@ async function main() {
   for (const [project, dir] of [['python-runtime', 'images/python-runtime'], ['agent-base', 'images/base']]) {
     const name = JSON.parse(readFileSync(join(REPO_ROOT, dir, 'image.json'), 'utf8')).name as string;
     const version = readFileSync(join(REPO_ROOT, dir, 'VERSION'), 'utf8').trim();
-    const image = await inspectLocalImage(docker, `${name}:${version}`);
-    const mb = (image?.size ?? 0) / 1e6;
-    const goal = project === 'agent-base' ? 130 : undefined;
-    rows.push({ what: `image size ${name}:${version}`, measured: `${mb.toFixed(1)} MB`, ratio: goal ? `${(mb / goal).toFixed(2)}x` : '-', target: goal ? `<= ${goal} MB` : '(on record)', verdict: goal ? (mb <= goal ? 'met' : 'MISSED') : '-' });
+    const mb = ((await inspectLocalImage(docker, `${name}:${version}`))?.size ?? 0) / 1e6;
+    if (project === 'agent-base') row(`image size ${name}:${version} vs the 130 MB goal`, `${mb.toFixed(1)} MB`, mb / 130, '<= 1.0x', mb <= 130);
+    else table.record(`image size ${name}:${version}`, `${mb.toFixed(1)} MB`);
   }
 
-  const header: Row = { what: 'benchmark', measured: 'measured', ratio: 'ratio', target: 'target', verdict: 'verdict' };
-  const keys = Object.keys(header) as Array<keyof Row>;
-  const widths = keys.map((k) => Math.max(...[header, ...rows].map((r) => r[k].length)));
-  const line = (r: Row) => `| ${keys.map((k, i) => r[k].padEnd(widths[i])).join(' | ')} |`;
-  console.log([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
+  log('the agent runtime in running containers');
+  await benchAgentRuntime(table, ROUNDS);
+
+  console.log(table.toMarkdown());
   console.log(`(medians of ${ROUNDS} interleaved rounds where repeated; Nx daemon off as in CI; ${new Date().toISOString()})`);
 }
 
