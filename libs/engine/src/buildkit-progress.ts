@@ -1,5 +1,5 @@
 import { join, dirname } from 'node:path';
-import protobuf = require('protobufjs');
+import type * as protobuf from 'protobufjs';
 
 interface Vertex {
   digest: string;
@@ -21,7 +21,7 @@ interface StatusResponse {
 let statusType: protobuf.Type | undefined;
 function decodeStatus(base64: string): StatusResponse {
   // dockerode ships BuildKit's StatusResponse message definition; reuse it rather than keep a copy.
-  statusType ??= protobuf
+  statusType ??= (require('protobufjs') as typeof protobuf)
     .loadSync(join(dirname(require.resolve('dockerode/package.json')), 'lib', 'proto', 'buildkit_status.proto'))
     .lookupType('moby.buildkit.v1.StatusResponse');
   return statusType.toObject(statusType.decode(Buffer.from(base64, 'base64')), { defaults: true }) as StatusResponse;

@@ -1,5 +1,4 @@
-// `import = require` keeps the CommonJS constructor whichever transpiler loads this (Nx's plugin worker has no interop helper).
-import Docker = require('dockerode');
+import type Docker from 'dockerode';
 import { UserError } from '@taskforge/user-errors';
 
 const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
@@ -11,7 +10,10 @@ export function engineAddress(): string {
 
 /** A client for the engine named by DOCKER_HOST (or the default socket). */
 export function engineClient(): Docker {
-  return new Docker();
+  // Loaded on first use: the Nx plugin imports this library to build the project graph, which needs no engine.
+  // `require` keeps the CommonJS constructor whichever transpiler loads this (Nx's plugin worker has no interop helper).
+  const DockerClient = require('dockerode') as typeof Docker;
+  return new DockerClient();
 }
 
 function engineUnreachable(reason: string): UserError {

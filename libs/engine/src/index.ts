@@ -7,3 +7,4 @@ export { inspectLocalImage, tagImage, removeImage, type LocalImage } from './ima
 export { pushImage, pullImage, registryFailure, type PushResult } from './registry-transfer';
 export { importRootfs, type ImportRequest } from './import-rootfs';
 export { runContainer, type RunRequest, type RunResult } from './run-container';
+export { imageTagsWithLabel } from './image-tags';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { buildOrder, contextFileTraits, type ImageProject, type ImageWorkspace } from '@taskforge/image-model';
 
 /** Bumped when what goes into a key changes, so old keys are never mistaken for new ones. */
@@ -18,10 +18,47 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function fileLine(contextDir: string, relative: string): string {
+/**
+ * Content hashes of files, remembered by size and modification time (as Nx
+ * does for the workspace) so an unchanged build context is not read again on
+ * every run. Kept in a JSON file when a path is given.
+ */
+export class FileHashCache {
+  private entries: Record<string, [size: number, mtimeMs: number, hash: string]> = {};
+  private dirty = false;
+
+  constructor(private readonly file?: string) {
+    if (file && existsSync(file)) {
+      try {
+        this.entries = JSON.parse(readFileSync(file, 'utf8'));
+      } catch {
+        this.entries = {};
+      }
+    }
+  }
+
+  hash(path: string): string {
+    const stat = statSync(path);
+    const known = this.entries[path];
+    if (known && known[0] === stat.size && known[1] === stat.mtimeMs) return known[2];
+    const hash = createHash('sha256').update(readFileSync(path)).digest('hex');
+    this.entries[path] = [stat.size, stat.mtimeMs, hash];
+    this.dirty = true;
+    return hash;
+  }
+
+  save(): void {
+    if (!this.file || !this.dirty) return;
+    mkdirSync(dirname(this.file), { recursive: true });
+    writeFileSync(this.file, JSON.stringify(this.entries));
+    this.dirty = false;
+  }
+}
+
+function fileLine(contextDir: string, relative: string, hashes: FileHashCache): string {
   const traits = contextFileTraits(contextDir, relative);
   const full = join(contextDir, relative);
-  const content = traits.symlink ? `link:${readlinkSync(full)}` : createHash('sha256').update(readFileSync(full)).digest('hex');
+  const content = traits.symlink ? `link:${readlinkSync(full)}` : hashes.hash(full);
   return `${relative}\0${traits.executable ? 'x' : '-'}\0${content}`;
 }
 
@@ -32,11 +69,11 @@ function fileLine(contextDir: string, relative: string): string {
  * key of an in-repo parent, the reference of an outside one. Same key, same
  * image: it can be reused instead of rebuilt.
  */
-export function contentKey(workspaceRoot: string, image: ImageProject, parentKeys: Map<string, string>): string {
+export function contentKey(workspaceRoot: string, image: ImageProject, parentKeys: Map<string, string>, hashes = new FileHashCache()): string {
   const hash = createHash('sha256');
   const contextDir = join(workspaceRoot, image.root);
   hash.update(`${KEY_FORMAT}\n${canonicalJson(image.definition)}\n${image.version}\n`);
-  for (const file of image.contextFiles) hash.update(`${fileLine(contextDir, file)}\n`);
+  for (const file of image.contextFiles) hash.update(`${fileLine(contextDir, file, hashes)}\n`);
   for (const use of image.uses) {
     const parent = use.kind === 'in-repo' ? parentKeys.get(use.node.project) : undefined;
     hash.update(`use\0${use.use.reference}\0${parent ?? 'outside'}\n`);
@@ -45,9 +82,10 @@ export function contentKey(workspaceRoot: string, image: ImageProject, parentKey
 }
 
 /** Content keys of every image of the workspace, parents first. */
-export function contentKeys(workspaceRoot: string, workspace: ImageWorkspace): Map<string, string> {
+export function contentKeys(workspaceRoot: string, workspace: ImageWorkspace, hashes = new FileHashCache()): Map<string, string> {
   const keys = new Map<string, string>();
-  for (const image of buildOrder(workspace)) keys.set(image.project, contentKey(workspaceRoot, image, keys));
+  for (const image of buildOrder(workspace)) keys.set(image.project, contentKey(workspaceRoot, image, keys, hashes));
+  hashes.save();
   return keys;
 }
 

@@ -1,3 +1,3 @@
-export { contentKey, contentKeys, contentTag } from './content-key';
+export { contentKey, contentKeys, contentTag, FileHashCache } from './content-key';
 export { findReusableImage, type ReuseSource } from './reuse';
 export { ensureImage, checkImageUses, type EnsureImageRequest, type ImageRecord, type ImageOutcome } from './ensure-image';

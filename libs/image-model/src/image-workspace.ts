@@ -18,7 +18,7 @@ export interface ImageProject {
   version: string;
   /** Dockerfile relative to the workspace root; undefined for images built from a root filesystem recipe. */
   dockerfile?: string;
-  /** Build context files relative to `root`; empty for root filesystem images. */
+  /** Build context files relative to `root`; empty for root filesystem images (and when not asked for). */
   contextFiles: string[];
   /** Every image the Dockerfile uses, resolved against the repo's images. */
   uses: ResolvedUse[];
@@ -42,7 +42,11 @@ export function readVersionFile(file: string, displayPath: string): string {
  * Reads every image project named by its image.json (paths relative to
  * `workspaceRoot`) and resolves which images each one uses.
  */
-export function loadImageWorkspace(workspaceRoot: string, definitionFiles: readonly string[], options: ResolveOptions): ImageWorkspace {
+export function loadImageWorkspace(
+  workspaceRoot: string,
+  definitionFiles: readonly string[],
+  options: ResolveOptions & { listContexts?: boolean },
+): ImageWorkspace {
   const projects = new Map<string, ImageProject>();
   const byImage = new Map<string, ImageNode>();
   const texts = new Map<string, string>();
@@ -65,7 +69,8 @@ export function loadImageWorkspace(workspaceRoot: string, definitionFiles: reado
         throw new UserError(`${definitionFile}: field "dockerfile" names ${dockerfile}, which does not exist; create it or fix the field.`);
       }
       texts.set(project, readFileSync(dockerfilePath, 'utf8'));
-      contextFiles = listBuildContextFiles(join(workspaceRoot, root), definition.dockerfile);
+      // Walking the build context is the costly part; the dependency edges do not need it.
+      if (options.listContexts !== false) contextFiles = listBuildContextFiles(join(workspaceRoot, root), definition.dockerfile);
     }
     projects.set(project, { project, root, definitionFile, definition, version, dockerfile, contextFiles, uses: [], parents: [] });
     byImage.set(definition.name, { project, image: definition.name, version });

@@ -54,14 +54,15 @@ function workGraph(runtime: string): FixtureImage[] {
       dockerfile: `FROM ${runtime}\n${install('make')}\n${work(3_000_000)}\nRUN python3 -m compileall -q /usr/lib/python3.11 >/dev/null || true\nCOPY base.txt /base.txt\n`,
       files: { 'base.txt': 'base\n' },
     },
+    // What the variants of the next issue install: Debian packages from the mirror.
     ...[
-      ['ds', 'jq'],
-      ['web', 'file'],
-      ['code', 'patch'],
+      ['ds', 'python3-numpy'],
+      ['web', 'python3-lxml python3-bs4'],
+      ['code', 'git'],
     ].map(([short, pkg]) => ({
       dir: `images/variants/${short}`,
       short,
-      dockerfile: `FROM {{image:base}}:1.0.0\n${install(pkg)}\n${work(4_000_000)}\nCOPY ${short}.txt /${short}.txt\n`,
+      dockerfile: `FROM {{image:base}}:1.0.0\n${install(pkg)}\n${work(3_000_000)}\nCOPY ${short}.txt /${short}.txt\n`,
       files: { [`${short}.txt`]: `${short}\n` },
     })),
   ];

@@ -1,6 +1,6 @@
 import { readCachedProjectGraph, type ProjectConfiguration } from '@nx/devkit';
 import { randomUUID } from 'node:crypto';
-import { engineClient } from '@taskforge/engine';
+import { imageTagsWithLabel } from '@taskforge/engine';
 import { contentTag } from '@taskforge/image-cache';
 import { CONTENT_KEY_LABEL } from '@taskforge/image-model';
 import { definitionFilesOf, loadImages } from './image-workspace-loader';
@@ -17,33 +17,13 @@ export function presenceVariable(project: string): string {
   return `TASKFORGE_IMAGE_${project.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
-async function engineTags(timeoutMs: number): Promise<Map<string, string>> {
-  const tags = new Map<string, string>();
-  const docker = engineClient();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const images = await Promise.race([
-      docker.listImages({ filters: { label: [CONTENT_KEY_LABEL] } }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('engine did not answer')), timeoutMs);
-      }),
-    ]);
-    for (const image of images) for (const tag of image.RepoTags ?? []) tags.set(tag, image.Id);
-  } catch {
-    // No engine: every image counts as missing and its build-image will say why.
-  } finally {
-    clearTimeout(timer);
-  }
-  return tags;
-}
-
 /** One engine query per Nx run (from the plugin's preTasksExecution) instead of one process per task. */
 export async function imagePresenceEnv(workspaceRoot: string, options: ImagesPluginOptions | undefined): Promise<Record<string, string>> {
   const graph = readCachedProjectGraph();
   const projects: Record<string, ProjectConfiguration> = {};
   for (const node of Object.values(graph.nodes)) projects[node.name] = node.data;
   const { workspace, keys } = loadImages(workspaceRoot, definitionFilesOf(workspaceRoot, projects), options);
-  const tags = await engineTags(3000);
+  const tags = await imageTagsWithLabel(CONTENT_KEY_LABEL, 3000);
   const env: Record<string, string> = {};
   for (const image of workspace.projects.values()) {
     const name = image.definition.name;

@@ -1,4 +1,4 @@
-import { contentKeys } from '@taskforge/image-cache';
+import { contentKeys, FileHashCache } from '@taskforge/image-cache';
 import { IMAGE_DEFINITION_FILE, loadImageWorkspace, type ImageWorkspace } from '@taskforge/image-model';
 import { resolveRegistry } from '@taskforge/engine';
 import type { ProjectConfiguration } from '@nx/devkit';
@@ -14,16 +14,26 @@ export interface LoadedImages {
 }
 
 /** Reads all image projects from the given image.json files and resolves what each Dockerfile uses. */
-export function loadImageGraph(workspaceRoot: string, definitionFiles: readonly string[], options?: ImagesPluginOptions): Omit<LoadedImages, 'keys'> {
+export function loadImageGraph(
+  workspaceRoot: string,
+  definitionFiles: readonly string[],
+  options?: ImagesPluginOptions,
+  listContexts = true,
+): Omit<LoadedImages, 'keys'> {
   const normalized = normalizeOptions(options);
   const registry = resolveRegistry(normalized.registry);
-  return { workspace: loadImageWorkspace(workspaceRoot, definitionFiles, { registry, inRepoPrefixes: normalized.inRepoPrefixes }), registry };
+  return { workspace: loadImageWorkspace(workspaceRoot, definitionFiles, { registry, inRepoPrefixes: normalized.inRepoPrefixes, listContexts }), registry };
 }
 
-/** The image graph plus every image's content key (which reads every build context file). */
+/** Where content hashes of build context files are remembered between runs (next to Nx's own caches). */
+export function fileHashCachePath(workspaceRoot: string): string {
+  return join(workspaceRoot, '.nx', 'workspace-data', 'nx-images-file-hashes.json');
+}
+
+/** The image graph plus every image's content key (which hashes every build context file, or recalls its hash). */
 export function loadImages(workspaceRoot: string, definitionFiles: readonly string[], options?: ImagesPluginOptions): LoadedImages {
   const graph = loadImageGraph(workspaceRoot, definitionFiles, options);
-  return { ...graph, keys: contentKeys(workspaceRoot, graph.workspace) };
+  return { ...graph, keys: contentKeys(workspaceRoot, graph.workspace, new FileHashCache(fileHashCachePath(workspaceRoot))) };
 }
 
 /** The image.json files of the projects Nx knows, for executors. */
