@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildOrder, contextFileTraits, type ImageProject, type ImageWorkspace } from '@taskforge/image-model';
 
@@ -25,6 +25,7 @@ function canonicalJson(value: unknown): string {
  */
 export class FileHashCache {
   private entries: Record<string, [size: number, mtimeMs: number, hash: string]> = {};
+  private readonly used = new Set<string>();
   private dirty = false;
 
   constructor(private readonly file?: string) {
@@ -39,6 +40,7 @@ export class FileHashCache {
 
   hash(path: string): string {
     const stat = statSync(path);
+    this.used.add(path);
     const known = this.entries[path];
     if (known && known[0] === stat.size && known[1] === stat.mtimeMs) return known[2];
     const hash = createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -47,10 +49,17 @@ export class FileHashCache {
     return hash;
   }
 
+  /** Writes what this run hashed; files no longer in any build context drop out. */
   save(): void {
-    if (!this.file || !this.dirty) return;
+    if (!this.file) return;
+    const stale = Object.keys(this.entries).filter((path) => !this.used.has(path));
+    if (!this.dirty && stale.length === 0) return;
+    for (const path of stale) delete this.entries[path];
     mkdirSync(dirname(this.file), { recursive: true });
-    writeFileSync(this.file, JSON.stringify(this.entries));
+    // Parallel build-image tasks share the file: write aside, then rename, so no reader sees half a file.
+    const temporary = `${this.file}.${process.pid}`;
+    writeFileSync(temporary, JSON.stringify(this.entries));
+    renameSync(temporary, this.file);
     this.dirty = false;
   }
 }
