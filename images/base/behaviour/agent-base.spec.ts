@@ -155,6 +155,14 @@ describe('openclaw-base running tasks against the control plane (hardened profil
     expect(lines.at(-1)!.event).toBe('stopped');
   });
 
+  it('runs unchanged under an arbitrary UID in group 0 (OpenShift style)', async () => {
+    const taskId = harness.createTask([{ id: 'write', type: 'write_file', path: 'out.txt', content: 'ok' }, { id: 'id', type: 'run_command', argv: ['sh', '-c', 'id -u; id -g'] }]);
+    const { exitCode } = await (await startAgent(harness, taskId, {}, '123456:0')).exited;
+    expect(exitCode).toBe(0);
+    expect(result(harness, taskId, 'write')!.status).toBe('succeeded');
+    expect(result(harness, taskId, 'id')!.stdout).toBe('123456\n0\n');
+  });
+
   it('refuses to start without its configuration: one JSON line, exit 2', async () => {
     const run = await startAgent(harness, 'task-x', { CONTROL_PLANE_URL: '' });
     const { exitCode, lines } = await run.exited;

@@ -50,9 +50,9 @@ export class FileHashCache {
   }
 
   /** Writes what this run hashed; files no longer in any build context drop out. */
-  save(): void {
+  save(pruneUnused = true): void {
     if (!this.file) return;
-    const stale = Object.keys(this.entries).filter((path) => !this.used.has(path));
+    const stale = pruneUnused ? Object.keys(this.entries).filter((path) => !this.used.has(path)) : [];
     if (!this.dirty && stale.length === 0) return;
     for (const path of stale) delete this.entries[path];
     mkdirSync(dirname(this.file), { recursive: true });
@@ -90,11 +90,12 @@ export function contentKey(workspaceRoot: string, image: ImageProject, parentKey
   return hash.digest('hex').slice(0, 32);
 }
 
-/** Content keys of every image of the workspace, parents first. */
-export function contentKeys(workspaceRoot: string, workspace: ImageWorkspace, hashes = new FileHashCache()): Map<string, string> {
+/** Content keys of every image of the workspace (or of `only` and its ancestors), parents first. */
+export function contentKeys(workspaceRoot: string, workspace: ImageWorkspace, hashes = new FileHashCache(), only?: string): Map<string, string> {
   const keys = new Map<string, string>();
-  for (const image of buildOrder(workspace)) keys.set(image.project, contentKey(workspaceRoot, image, keys, hashes));
-  hashes.save();
+  for (const image of buildOrder(workspace, only)) keys.set(image.project, contentKey(workspaceRoot, image, keys, hashes));
+  // Only a run over every image knows which remembered files are gone for good.
+  hashes.save(only === undefined);
   return keys;
 }
 

@@ -45,7 +45,12 @@ export function readVersionFile(file: string, displayPath: string): string {
 export function loadImageWorkspace(
   workspaceRoot: string,
   definitionFiles: readonly string[],
-  options: ResolveOptions & { listContexts?: boolean },
+  options: ResolveOptions & {
+    /** Walk each build context (the default), or leave contextFiles empty when the caller does not need them. */
+    listContexts?: boolean;
+    /** Context file lists already known (by project root), e.g. from the project graph: no walk for those. */
+    knownContextFiles?: Record<string, string[]>;
+  },
 ): ImageWorkspace {
   const projects = new Map<string, ImageProject>();
   const byImage = new Map<string, ImageNode>();
@@ -70,7 +75,9 @@ export function loadImageWorkspace(
       }
       texts.set(project, readFileSync(dockerfilePath, 'utf8'));
       // Walking the build context is the costly part; the dependency edges do not need it.
-      if (options.listContexts !== false) contextFiles = listBuildContextFiles(join(workspaceRoot, root), definition.dockerfile);
+      const known = options.knownContextFiles?.[root];
+      if (known) contextFiles = known;
+      else if (options.listContexts !== false) contextFiles = listBuildContextFiles(join(workspaceRoot, root), definition.dockerfile);
     }
     projects.set(project, { project, root, definitionFile, definition, version, dockerfile, contextFiles, uses: [], parents: [] });
     byImage.set(definition.name, { project, image: definition.name, version });
@@ -86,8 +93,8 @@ export function loadImageWorkspace(
   return { projects, byImage };
 }
 
-/** Projects in build order (parents first); a cycle of FROM lines is a user error. */
-export function buildOrder(workspace: ImageWorkspace): ImageProject[] {
+/** Projects in build order (parents first), all of them or `only` and its ancestors; a cycle of FROM lines is a user error. */
+export function buildOrder(workspace: ImageWorkspace, only?: string): ImageProject[] {
   const ordered: ImageProject[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (image: ImageProject, path: string[]) => {
@@ -101,7 +108,8 @@ export function buildOrder(workspace: ImageWorkspace): ImageProject[] {
     state.set(image.project, 'done');
     ordered.push(image);
   };
-  for (const image of workspace.projects.values()) visit(image, []);
+  const start = only ? [workspace.projects.get(only)].filter((image): image is ImageProject => !!image) : [...workspace.projects.values()];
+  for (const image of start) visit(image, []);
   return ordered;
 }
 

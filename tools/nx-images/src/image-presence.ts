@@ -22,7 +22,7 @@ export async function imagePresenceEnv(workspaceRoot: string, options: ImagesPlu
   const graph = readCachedProjectGraph();
   const projects: Record<string, ProjectConfiguration> = {};
   for (const node of Object.values(graph.nodes)) projects[node.name] = node.data;
-  const { workspace, keys } = loadImages(workspaceRoot, definitionFilesOf(workspaceRoot, projects), options);
+  const { workspace, keys } = loadImages(workspaceRoot, definitionFilesOf(workspaceRoot, projects), options, projects);
   const tags = await imageTagsWithLabel(CONTENT_KEY_LABEL, 3000);
   const env: Record<string, string> = {};
   for (const image of workspace.projects.values()) {

@@ -55,6 +55,7 @@ export function imageProjectConfiguration(image: ImageProject): Omit<ProjectConf
     tags: ['type:image'],
     namedInputs: { 'image-content': content },
     targets,
-    metadata: { description: image.definition.description, technologies },
+    // The exact build context, so tasks and hooks need not walk the folder again.
+    metadata: { description: image.definition.description, technologies, image: { contextFiles: image.contextFiles } } as ProjectConfiguration['metadata'],
   };
 }

@@ -18,11 +18,11 @@ export function loadImageGraph(
   workspaceRoot: string,
   definitionFiles: readonly string[],
   options?: ImagesPluginOptions,
-  listContexts = true,
+  contexts: { listContexts?: boolean; knownContextFiles?: Record<string, string[]> } = {},
 ): Omit<LoadedImages, 'keys'> {
   const normalized = normalizeOptions(options);
   const registry = resolveRegistry(normalized.registry);
-  return { workspace: loadImageWorkspace(workspaceRoot, definitionFiles, { registry, inRepoPrefixes: normalized.inRepoPrefixes, listContexts }), registry };
+  return { workspace: loadImageWorkspace(workspaceRoot, definitionFiles, { registry, inRepoPrefixes: normalized.inRepoPrefixes, ...contexts }), registry };
 }
 
 /** Where content hashes of build context files are remembered between runs (next to Nx's own caches). */
@@ -30,10 +30,30 @@ export function fileHashCachePath(workspaceRoot: string): string {
   return join(workspaceRoot, '.nx', 'workspace-data', 'nx-images-file-hashes.json');
 }
 
-/** The image graph plus every image's content key (which hashes every build context file, or recalls its hash). */
-export function loadImages(workspaceRoot: string, definitionFiles: readonly string[], options?: ImagesPluginOptions): LoadedImages {
-  const graph = loadImageGraph(workspaceRoot, definitionFiles, options);
-  return { ...graph, keys: contentKeys(workspaceRoot, graph.workspace, new FileHashCache(fileHashCachePath(workspaceRoot))) };
+/**
+ * The image graph plus content keys (which hash every build context file, or
+ * recall its hash): of every image, or of `only` and its ancestors. Context
+ * file lists come from the project graph where the plugin put them.
+ */
+export function loadImages(
+  workspaceRoot: string,
+  definitionFiles: readonly string[],
+  options?: ImagesPluginOptions,
+  projects?: Record<string, ProjectConfiguration>,
+  only?: string,
+): LoadedImages {
+  const graph = loadImageGraph(workspaceRoot, definitionFiles, options, { knownContextFiles: projects ? knownContextFiles(projects) : undefined });
+  return { ...graph, keys: contentKeys(workspaceRoot, graph.workspace, new FileHashCache(fileHashCachePath(workspaceRoot)), only) };
+}
+
+/** The build context file lists createNodes recorded in each image project's metadata. */
+export function knownContextFiles(projects: Record<string, ProjectConfiguration>): Record<string, string[]> {
+  const known: Record<string, string[]> = {};
+  for (const project of Object.values(projects)) {
+    const files = (project.metadata as { image?: { contextFiles?: string[] } } | undefined)?.image?.contextFiles;
+    if (files) known[project.root] = files;
+  }
+  return known;
 }
 
 /** The image.json files of the projects Nx knows, for executors. */

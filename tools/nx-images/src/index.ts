@@ -30,7 +30,7 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
 
 /** An image depends on every repo image its Dockerfile builds FROM or copies from. */
 export const createDependencies: CreateDependencies<ImagesPluginOptions> = (options, context) => {
-  const { workspace } = loadImageGraph(context.workspaceRoot, definitionFilesOf(context.workspaceRoot, context.projects), options, false);
+  const { workspace } = loadImageGraph(context.workspaceRoot, definitionFilesOf(context.workspaceRoot, context.projects), options, { listContexts: false });
   const dependencies: RawProjectGraphDependency[] = [];
   for (const image of workspace.projects.values()) {
     for (const parent of image.parents) {

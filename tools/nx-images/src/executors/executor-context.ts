@@ -17,10 +17,9 @@ export interface ImageTaskContext extends LoadedImages {
 export async function imageTaskContext(context: ExecutorContext, registryOverride?: string): Promise<ImageTaskContext> {
   const project = context.projectName!;
   const pluginOptions = optionsFromNxJson(context.nxJsonConfiguration);
-  const loaded = loadImages(context.root, definitionFilesOf(context.root, context.projectsConfigurations.projects), {
-    ...pluginOptions,
-    registry: registryOverride ?? pluginOptions.registry,
-  });
+  const projects = context.projectsConfigurations.projects;
+  const options = { ...pluginOptions, registry: registryOverride ?? pluginOptions.registry };
+  const loaded = loadImages(context.root, definitionFilesOf(context.root, projects), options, projects, project);
   const docker = engineClient();
   await assertEngineReachable(docker);
   return { ...loaded, project, workspaceRoot: context.root, docker, print: (line) => console.log(`[${project}] ${line}`) };
