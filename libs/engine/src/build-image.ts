@@ -30,7 +30,7 @@ export class BuildStepError extends UserError {
  * listed context files, printing readable progress. Returns the image ID.
  */
 export async function buildImage(docker: Docker, request: BuildRequest): Promise<string> {
-  const context = pack(request.contextDir, { entries: request.files });
+  const context = pack(request.contextDir, { entries: request.files }) as unknown as NodeJS.ReadableStream;
   const stream = (await docker.buildImage(context, {
     version: '2',
     dockerfile: request.dockerfile,

@@ -8,3 +8,4 @@ export { pushImage, pullImage, registryFailure, type PushResult } from './regist
 export { importRootfs, type ImportRequest } from './import-rootfs';
 export { runContainer, type RunRequest, type RunResult } from './run-container';
 export { imageTagsWithLabel } from './image-tags';
+export { readImageFile } from './read-image-file';

@@ -8,6 +8,7 @@ import {
   importRootfs,
   inspectLocalImage,
   pushImage,
+  readImageFile,
   tagImage,
   type LocalImage,
 } from '@taskforge/engine';
@@ -30,10 +31,39 @@ export interface ImageRecord {
   size: number;
   outcome: ImageOutcome;
   seconds: number;
+  /** When this build-image started and finished its work (ISO 8601), to show what ran in parallel. */
+  startedAt: string;
+  finishedAt: string;
   /** For root filesystem images: the sha256 of the imported tarball, the image's only layer. */
   layerDigest?: string;
   /** The content tag in the registry, when it was shared there. */
   sharedAs?: string;
+  /** Every Debian package in the image with the exact version the build resolved (from install-debian-packages). */
+  packages?: Record<string, string>;
+}
+
+/** Where install-debian-packages records the resolved versions inside an image. */
+export const PACKAGE_RECORD_PATH = '/usr/share/openclaw/dpkg-versions.txt';
+
+/** `name=version` lines to a map. */
+export function parsePackageRecord(text: string): Record<string, string> {
+  const packages: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) packages[line.slice(0, eq)] = line.slice(eq + 1).trim();
+  }
+  return packages;
+}
+
+/** What moved between two package records: `name old -> new`, `+name version`, `-name`. */
+export function movedPackages(before: Record<string, string>, after: Record<string, string>): string[] {
+  const moved: string[] = [];
+  for (const [name, version] of Object.entries(after)) {
+    if (!(name in before)) moved.push(`+${name} ${version}`);
+    else if (before[name] !== version) moved.push(`${name} ${before[name]} -> ${version}`);
+  }
+  for (const name of Object.keys(before)) if (!(name in after)) moved.push(`-${name}`);
+  return moved.sort();
 }
 
 export interface EnsureImageRequest {
@@ -142,6 +172,7 @@ export async function ensureImage(docker: Docker, request: EnsureImageRequest): 
   for (const tag of [keyRef, ...tags]) await tagImage(docker, id, tag);
   const local = (await inspectLocalImage(docker, id)) as LocalImage;
   layerDigest ??= image.definition.rootfs ? local.layers[0] : undefined;
+  const packageRecord = await readImageFile(docker, id, PACKAGE_RECORD_PATH);
   return {
     project: image.project,
     image: name,
@@ -152,8 +183,11 @@ export async function ensureImage(docker: Docker, request: EnsureImageRequest): 
     size: local.size,
     outcome,
     seconds: (Date.now() - started) / 1000,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date().toISOString(),
     layerDigest,
     sharedAs,
+    packages: packageRecord === undefined ? undefined : parsePackageRecord(packageRecord),
   };
 }
 

@@ -9,6 +9,8 @@ export interface HardenedProfileOptions {
   cpus?: number;
   /** The task workspace: a named volume, or a tmpfs that lives as long as the container. */
   workspace?: { volume: string } | { tmpfsBytes: number };
+  /** Size of the /tmp tmpfs (a browser needs more than the default 64 MiB). */
+  tmpBytes?: number;
 }
 
 export const AGENT_UID = 1001;
@@ -22,7 +24,7 @@ export const AGENT_UID = 1001;
 export function hardenedHostConfig(options: HardenedProfileOptions): HostConfig {
   const memory = options.memoryBytes ?? 512 * 1024 * 1024;
   const workspace = options.workspace ?? { tmpfsBytes: 256 * 1024 * 1024 };
-  const tmpfs: Record<string, string> = { '/tmp': 'rw,nosuid,nodev,noexec,size=64m' };
+  const tmpfs: Record<string, string> = { '/tmp': `rw,nosuid,nodev,noexec,size=${options.tmpBytes ?? 64 * 1024 * 1024}` };
   const mounts: HostConfig['Mounts'] = [];
   if ('volume' in workspace) {
     mounts.push({ Type: 'volume', Source: workspace.volume, Target: '/workspace', ReadOnly: false });

@@ -87,9 +87,9 @@ export interface AgentRun {
 }
 
 /** Starts the agent image for a task under the hardened run profile, on the harness network. */
-export async function startAgent(harness: Harness, taskId: string, env: Record<string, string> = {}, user?: string): Promise<AgentRun> {
+export async function startAgent(harness: Harness, taskId: string, env: Record<string, string> = {}, user?: string, image = IMAGE): Promise<AgentRun> {
   const container = await harness.docker.createContainer({
-    Image: IMAGE,
+    Image: image,
     Env: Object.entries({ TASK_ID: taskId, CONTROL_PLANE_URL: harness.controlPlaneUrl, CONTROL_PLANE_TOKEN: TOKEN, AGENT_POLL_INTERVAL_S: '0.1', ...env }).map(([k, v]) => `${k}=${v}`),
     User: user,
     HostConfig: hardenedHostConfig({ network: harness.network }),

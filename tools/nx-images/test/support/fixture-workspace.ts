@@ -121,3 +121,16 @@ export function createFixtureWorkspace(options: { git?: boolean; images?: Fixtur
   }
   return fixture;
 }
+
+/** A base and `count` variants FROM it (scratch images: fast to build). */
+export function fanOutImages(count: number): FixtureImage[] {
+  return [
+    { dir: 'images/base', short: 'base', dockerfile: 'FROM scratch\nCOPY base.txt /base.txt\n', files: { 'base.txt': 'base v1\n' } },
+    ...Array.from({ length: count }, (_, i) => ({
+      dir: `images/variants/v${i + 1}`,
+      short: `v${i + 1}`,
+      dockerfile: `FROM {{image:base}}:1.0.0\nCOPY v.txt /v${i + 1}.txt\n`,
+      files: { 'v.txt': `variant ${i + 1}\n` },
+    })),
+  ];
+}

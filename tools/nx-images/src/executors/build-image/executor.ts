@@ -1,6 +1,6 @@
 import type { PromiseExecutor } from '@nx/devkit';
-import { ensureImage } from '@taskforge/image-cache';
-import { writeImageRecord } from '../../image-record-file';
+import { ensureImage, movedPackages } from '@taskforge/image-cache';
+import { readImageRecord, writeImageRecord } from '../../image-record-file';
 import { imageTaskContext, reportFailure } from '../executor-context';
 import type { BuildImageExecutorOptions } from './schema';
 
@@ -17,6 +17,11 @@ const buildImageExecutor: PromiseExecutor<BuildImageExecutorOptions> = async (op
       shareContentTag: options.shareContentTag ?? true,
       print: task.print,
     });
+    const previous = readImageRecord(task.workspaceRoot, project);
+    if (previous?.packages && record.packages && previous.id !== record.id) {
+      const moved = movedPackages(previous.packages, record.packages);
+      if (moved.length) task.print(`Debian packages moved since the previous build (${moved.length}): ${moved.join(', ')}`);
+    }
     writeImageRecord(task.workspaceRoot, record);
     const layer = record.layerDigest ? `, layer ${record.layerDigest}` : '';
     task.print(`${record.outcome}: ${record.tags.join(', ')} = ${record.id} (${(record.size / 1e6).toFixed(1)} MB${layer}) in ${record.seconds.toFixed(1)}s`);

@@ -1,0 +1,40 @@
+"""Go in the image: build and run a module with no outside dependencies, offline, caches writable by the agent."""
+
+import os
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
+
+
+class GoTest(unittest.TestCase):
+    def test_builds_and_runs_a_module_offline(self) -> None:
+        self.assertEqual(os.environ.get("GOPROXY"), "off")
+        module = Path(tempfile.mkdtemp(dir="/workspace"))
+        (module / "go.mod").write_text("module example.com/hello\n\ngo 1.19\n")
+        (module / "main.go").write_text('package main\n\nimport (\n\t"fmt"\n\t"strings"\n)\n\nfunc main() { fmt.Println(strings.ToUpper("hello from go")) }\n')
+        built = subprocess.run(["go", "build", "-o", "hello", "."], cwd=module, capture_output=True, text=True, timeout=300)
+        self.assertEqual(built.returncode, 0, built.stderr)
+        ran = subprocess.run([str(module / "hello")], capture_output=True, text=True, timeout=30)
+        self.assertEqual(ran.stdout.strip(), "HELLO FROM GO")
+        self.assertTrue(Path(os.environ["GOCACHE"]).is_dir())
+
+    def test_go_run_works_where_tmp_is_noexec(self) -> None:
+        module = Path(tempfile.mkdtemp(dir="/workspace"))
+        (module / "go.mod").write_text("module example.com/run\n\ngo 1.19\n")
+        (module / "main.go").write_text('package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("ran") }\n')
+        ran = subprocess.run(["go", "run", "."], cwd=module, capture_output=True, text=True, timeout=300)
+        self.assertEqual((ran.returncode, ran.stdout.strip()), (0, "ran"), ran.stderr)
+        self.assertEqual(os.environ["GOTMPDIR"], "/workspace")
+
+    def test_a_module_that_needs_the_network_fails_clearly(self) -> None:
+        module = Path(tempfile.mkdtemp(dir="/workspace"))
+        (module / "go.mod").write_text("module example.com/needsnet\n\ngo 1.19\n\nrequire example.com/missing v1.0.0\n")
+        (module / "main.go").write_text('package main\n\nimport _ "example.com/missing"\n\nfunc main() {}\n')
+        built = subprocess.run(["go", "build", "."], cwd=module, capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(built.returncode, 0)
+        self.assertIn("GOPROXY=off", built.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
