@@ -1,19 +1,20 @@
 import { buildImage, engineClient, inspectLocalImage } from '@taskforge/engine';
 import { listBuildContextFiles } from '@taskforge/image-model';
 import { ensureEngine } from '@taskforge/engine-setup';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFixtureWorkspace, REPO_ROOT, type FixtureImage, type FixtureWorkspace } from '../../nx-images/test/support/fixture-workspace';
 import { removeImagesNamed } from '../../nx-images/test/support/engine-images';
 import { benchAgentRuntime } from './agent-runtime-bench';
 import { interleavedMedians, timed } from './measure';
+import { repoImagesUnderFreshNames } from './repo-images-copy';
 import { ResultsTable } from './results-table';
 
 const NX = join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js');
 // CI's setting: no daemon, so every command pays Nx's full start-up and the ratio is the honest one.
 const NX_ENV = { NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', CI: 'true' };
 const nx = (cwd: string, ...args: string[]) => timed(process.execPath, [NX, ...args], cwd, NX_ENV);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 const s = (seconds: number) => `${seconds.toFixed(2)} s`;
@@ -140,12 +141,46 @@ async function main() {
     }
   }
 
-  for (const [project, dir] of [['python-runtime', 'images/python-runtime'], ['agent-base', 'images/base']]) {
+  log('image sizes of this repo');
+  nx(REPO_ROOT, 'run-many', '-t', 'build-image');
+  const sizeOf = async (dir: string) => {
     const name = JSON.parse(readFileSync(join(REPO_ROOT, dir, 'image.json'), 'utf8')).name as string;
     const version = readFileSync(join(REPO_ROOT, dir, 'VERSION'), 'utf8').trim();
-    const mb = ((await inspectLocalImage(docker, `${name}:${version}`))?.size ?? 0) / 1e6;
-    if (project === 'agent-base') row(`image size ${name}:${version} vs the 130 MB goal`, `${mb.toFixed(1)} MB`, mb / 130, '<= 1.0x', mb <= 130);
-    else table.record(`image size ${name}:${version}`, `${mb.toFixed(1)} MB`);
+    return { reference: `${name}:${version}`, mb: ((await inspectLocalImage(docker, `${name}:${version}`))?.size ?? 0) / 1e6 };
+  };
+  const runtime = await sizeOf('images/python-runtime');
+  table.record(`image size ${runtime.reference}`, `${runtime.mb.toFixed(1)} MB`);
+  const base = await sizeOf('images/base');
+  row(`image size ${base.reference} vs the 130 MB goal`, `${base.mb.toFixed(1)} MB`, base.mb / 130, '<= 1.0x', base.mb <= 130);
+  for (const variant of readdirSync(join(REPO_ROOT, 'images/variants')).sort()) {
+    const size = await sizeOf(`images/variants/${variant}`);
+    table.record(`image size ${size.reference} (adds over the base)`, `${size.mb.toFixed(1)} MB (+${(size.mb - base.mb).toFixed(1)} MB)`);
+  }
+
+  if (process.env.BENCH_COLD_ALL !== '0') {
+    log('cold build of every image of this repo under fresh names: --parallel=1, then --parallel=3');
+    const seconds: Record<number, number> = {};
+    for (const parallel of [1, 3]) {
+      const copy = repoImagesUnderFreshNames();
+      try {
+        pruneBuildCache();
+        seconds[parallel] = nx(copy.root, 'run-many', '-t', 'build-image', `--parallel=${parallel}`).seconds;
+        log(`--parallel=${parallel}: ${s(seconds[parallel])}`);
+        if (parallel === 3) {
+          log('the same 7 images on a fresh machine: empty engine and Nx cache, registry holding the content tags');
+          await removeImagesNamed(`fx-${copy.suffix}-`);
+          nx(copy.root, 'reset');
+          pruneBuildCache();
+          const fresh = nx(copy.root, 'run-many', '-t', 'build-image', '--parallel=3');
+          if (/\] built: /.test(fresh.output)) throw new Error('the fresh-machine run built an image instead of reusing it from the registry');
+          row('fresh machine vs cold build, all 7 images of this repo (--parallel=3)', `${s(fresh.seconds)} vs ${s(seconds[3])}`, seconds[3] / fresh.seconds, '>= 5x', seconds[3] / fresh.seconds >= 5);
+        }
+      } finally {
+        await removeImagesNamed(`fx-${copy.suffix}-`);
+        copy.remove();
+      }
+    }
+    table.record('cold build of all 7 images: --parallel=3 vs --parallel=1', `${s(seconds[3])} vs ${s(seconds[1])} (${(seconds[1] / seconds[3]).toFixed(2)}x faster)`);
   }
 
   log('the agent runtime in running containers');
