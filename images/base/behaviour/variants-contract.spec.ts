@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActionInput } from '@taskforge/agent-contract';
 import { inspectLocalImage } from '@taskforge/engine';
+import { runNxOrThrow } from '../../../tools/nx-images/test/support/fixture-workspace';
 import { healthOf, REPO_ROOT, startAgent, startHarness, waitFor, type Harness } from './support/agent-harness';
 
 jest.setTimeout(20 * 60 * 1000);
@@ -24,12 +24,7 @@ const imageOf = (dir: string) => {
 describe('every variant keeps the base contract under the hardened profile', () => {
   let harness: Harness;
   beforeAll(async () => {
-    const built = spawnSync(process.execPath, ['node_modules/nx/dist/bin/nx.js', 'run-many', '-t', 'build-image', `--projects=${VARIANTS.map((v) => v.project).join(',')}`, '--parallel=3'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' },
-    });
-    if (built.status !== 0) throw new Error(`building the variants failed:\n${built.stdout}${built.stderr}`);
+    runNxOrThrow(['run-many', '-t', 'build-image', `--projects=${VARIANTS.map((v) => v.project).join(',')}`, '--parallel=3']);
     harness = await startHarness();
   });
   afterAll(() => harness?.dispose());

@@ -1,8 +1,7 @@
 import { engineClient, inspectLocalImage, runContainer } from '@taskforge/engine';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from './support/fixture-workspace';
+import { REPO_ROOT, runNx } from './support/fixture-workspace';
 import { engineForTests } from './support/engine-images';
 
 jest.setTimeout(15 * 60 * 1000);
@@ -15,14 +14,9 @@ describe("this repo's image graph", () => {
   });
 
   it('builds python-runtime then agent-base and both pass test-image', () => {
-    const result = spawnSync(
-      process.execPath,
-      ['node_modules/nx/dist/bin/nx.js', 'run-many', '-t', 'build-image', 'test-image', '--projects=python-runtime,agent-base', '--output-style=static'],
-      { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' } },
-    );
-    const output = `${result.stdout}${result.stderr}`;
-    if (result.status !== 0) console.log(output);
-    expect(result.status).toBe(0);
+    const result = runNx(['run-many', '-t', 'build-image', 'test-image', '--projects=python-runtime,agent-base', '--output-style=static']);
+    if (result.code !== 0) console.log(result.output);
+    expect(result.code).toBe(0);
   });
 
   it('agent-base: numeric non-root user 1001, writable /workspace, OCI labels naming its parent, within 130 MB', async () => {

@@ -1,24 +1,19 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from './support/fixture-workspace';
+import { REPO_ROOT, run, runNx } from './support/fixture-workspace';
 import { engineForTests, removeImagesNamed } from './support/engine-images';
 
 jest.setTimeout(15 * 60 * 1000);
 
 describe('nx g @taskforge/nx-images:variant, for real', () => {
   const clone = mkdtempSync(join(tmpdir(), 'variant-e2e-'));
-  const run = (command: string, args: string[]) =>
-    spawnSync(command, args, { cwd: clone, encoding: 'utf8', env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' } });
-  const nx = (...args: string[]) => {
-    const result = run(process.execPath, [join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js'), ...args]);
-    return { code: result.status, output: `${result.stdout}${result.stderr}`, stdout: result.stdout };
-  };
+  const git = (...args: string[]) => run('git', args, clone);
+  const nx = (...args: string[]) => runNx(args, clone);
 
   beforeAll(async () => {
     await engineForTests();
-    expect(run('git', ['clone', '-q', REPO_ROOT, '.']).status).toBe(0);
+    expect(git('clone', '-q', REPO_ROOT, '.').code).toBe(0);
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules'));
   });
   afterAll(async () => {
@@ -49,6 +44,6 @@ describe('nx g @taskforge/nx-images:variant, for real', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.output).toContain('a project named "agent-go" already exists (images/variants/go): choose another variant name.');
     expect(refused.output).not.toMatch(/\n\s+at .+:\d+:\d+/);
-    expect(run('git', ['status', '--porcelain']).stdout.trim()).toBe('');
+    expect(git('status', '--porcelain').stdout.trim()).toBe('');
   });
 });

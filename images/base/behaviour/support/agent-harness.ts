@@ -1,16 +1,17 @@
 import type Docker from 'dockerode';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT, runNxOrThrow } from '../../../../tools/nx-images/test/support/fixture-workspace';
+
+export { REPO_ROOT };
 import { action, logLine, type ActionInput, type LogLine } from '@taskforge/agent-contract';
 import { buildControlPlane, type TaskRecord } from '@taskforge/control-plane';
 import { engineClient } from '@taskforge/engine';
 import { ensureEngine } from '@taskforge/engine-setup';
 import { hardenedHostConfig } from '@taskforge/run-profile';
 
-export const REPO_ROOT = resolve(__dirname, '../../../..');
 export const IMAGE = `openclaw-base:${readFileSync(join(REPO_ROOT, 'images/base/VERSION'), 'utf8').trim()}`;
 export const TOKEN = `cp-${randomBytes(8).toString('hex')}`;
 
@@ -22,12 +23,7 @@ export const TEST_RULES = [
 
 /** Builds (or reuses) the image through the repo's own build-image target. */
 export function buildImageUnderTest(): void {
-  const result = spawnSync(process.execPath, ['node_modules/nx/dist/bin/nx.js', 'run', 'agent-base:build-image'], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' },
-  });
-  if (result.status !== 0) throw new Error(`agent-base:build-image failed:\n${result.stdout}${result.stderr}`);
+  runNxOrThrow(['run', 'agent-base:build-image']);
 }
 
 export interface Harness {

@@ -1,17 +1,17 @@
 import type Docker from 'dockerode';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { engineClient, runContainer } from '@taskforge/engine';
 import { ensureEngine } from '@taskforge/engine-setup';
 import { hardenedHostConfig } from '@taskforge/run-profile';
 import { pack } from 'tar-fs';
+import { REPO_ROOT, runNxOrThrow } from '../../../../tools/nx-images/test/support/fixture-workspace';
 
 jest.setTimeout(15 * 60 * 1000);
 
-const ROOT = resolve(__dirname, '../../../..');
-const version = (dir: string) => readFileSync(join(ROOT, dir, 'VERSION'), 'utf8').trim();
+
+const version = (dir: string) => readFileSync(join(REPO_ROOT, dir, 'VERSION'), 'utf8').trim();
 const WEB = `openclaw-agent-web:${version('images/variants/web-scraping')}`;
 const BASE = `openclaw-base:${version('images/base')}`;
 
@@ -34,12 +34,7 @@ describe('openclaw-agent-web scraping a server on its Docker network', () => {
 
   beforeAll(async () => {
     await ensureEngine();
-    const built = spawnSync(process.execPath, ['node_modules/nx/dist/bin/nx.js', 'run', 'agent-web-scraping:build-image'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' },
-    });
-    if (built.status !== 0) throw new Error(`agent-web-scraping:build-image failed:\n${built.stdout}${built.stderr}`);
+    runNxOrThrow(['run', 'agent-web-scraping:build-image']);
   });
   afterAll(async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);

@@ -1,5 +1,8 @@
 import { engineClient, removeImage } from '@taskforge/engine';
 import { ensureEngine } from '@taskforge/engine-setup';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, runNxOrThrow } from './fixture-workspace';
 
 /** Starts (or finds) the engine and registry, as `npm test` does; quiet when both answer. */
 export async function engineForTests() {
@@ -40,14 +43,6 @@ export async function readFileFromImage(reference: string, path: string): Promis
  * (or reused) through the repo's real build-image target.
  */
 export function repoRuntimeImage(): string {
-  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
-  const { REPO_ROOT } = require('./fixture-workspace') as typeof import('./fixture-workspace');
-  const result = spawnSync(process.execPath, ['node_modules/nx/dist/bin/nx.js', 'run', 'python-runtime:build-image'], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' },
-  });
-  if (result.status !== 0) throw new Error(`python-runtime:build-image failed:\n${result.stdout}${result.stderr}`);
-  const version = require('node:fs').readFileSync(`${REPO_ROOT}/images/python-runtime/VERSION`, 'utf8').trim();
-  return `openclaw-python:${version}`;
+  runNxOrThrow(['run', 'python-runtime:build-image']);
+  return `openclaw-python:${readFileSync(join(REPO_ROOT, 'images/python-runtime/VERSION'), 'utf8').trim()}`;
 }

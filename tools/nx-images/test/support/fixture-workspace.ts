@@ -28,7 +28,19 @@ export interface FixtureWorkspace {
   remove(): void;
 }
 
-function run(command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): CommandResult {
+/** Runs this repo's Nx in `cwd` (the repo itself by default) as the tests do: no daemon, no TUI, no cloud. */
+export function runNx(args: string[], cwd = REPO_ROOT, env?: NodeJS.ProcessEnv): CommandResult {
+  return run(process.execPath, [join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js'), ...args], cwd, env);
+}
+
+/** Runs Nx in the repo and throws with its output when it fails. */
+export function runNxOrThrow(args: string[], cwd = REPO_ROOT): CommandResult {
+  const result = runNx(args, cwd);
+  if (result.code !== 0) throw new Error(`nx ${args.join(' ')} failed:\n${result.output}`);
+  return result;
+}
+
+export function run(command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): CommandResult {
   const result = spawnSync(command, args, {
     cwd,
     encoding: 'utf8',
@@ -106,7 +118,7 @@ export function createFixtureWorkspace(options: { git?: boolean; images?: Fixtur
     image,
     write,
     read: (path) => readFileSync(join(root, path), 'utf8'),
-    nx: (args, env) => run(process.execPath, [join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js'), ...args], root, env),
+    nx: (args, env) => runNx(args, root, env),
     git: (args) => run('git', args, root),
     record: (name) => {
       const file = join(root, 'dist/images', name, 'build-image.json');
