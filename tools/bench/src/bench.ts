@@ -1,7 +1,9 @@
-import { buildImage, engineClient, inspectLocalImage } from '@taskforge/engine';
-import { listBuildContextFiles } from '@taskforge/image-model';
+import { buildImage, engineClient, importRootfs, inspectLocalImage } from '@taskforge/engine';
+import { buildRootfsTarball } from '@taskforge/rootfs';
+import { buildOrder, listBuildContextFiles, loadImageWorkspace } from '@taskforge/image-model';
 import { ensureEngine } from '@taskforge/engine-setup';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFixtureWorkspace, REPO_ROOT, type FixtureImage, type FixtureWorkspace } from '../../nx-images/test/support/fixture-workspace';
 import { removeImagesNamed } from '../../nx-images/test/support/engine-images';
@@ -27,6 +29,10 @@ function noChangeRatio(label: string, cwd: string) {
   nx(cwd, 'run-many', '-t', 'build-image');
   const [run, show] = interleavedMedians(ROUNDS, [() => nx(cwd, 'run-many', '-t', 'build-image'), () => nx(cwd, 'show', 'projects')]);
   row(`no-change run-many -t build-image vs nx show projects (${label})`, `${s(run)} vs ${s(show)}`, run / show, '<= 1.15x', run / show <= 1.15);
+}
+
+function repoImageCount(): number {
+  return 2 + readdirSync(join(REPO_ROOT, 'images/variants')).length;
 }
 
 /** Many images with large build contexts: the no-change cost must not grow with them. */
@@ -97,23 +103,77 @@ async function plainDockerBuilds(fixture: FixtureWorkspace, order: FixtureImage[
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+/**
+ * Plain builds of a copy of this repo's images, one after the other in graph
+ * order: mmdebstrap + import for the root image, the engine's BuildKit build
+ * for the others; no keys, no reuse, no registry.
+ */
+async function plainRepoBuilds(copy: FixtureWorkspace): Promise<number> {
+  const docker = engineClient();
+  const definitions = readdirSync(join(copy.root, 'images'), { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith('image.json'))
+    .map((file) => `images/${file}`);
+  const workspace = loadImageWorkspace(copy.root, definitions, { registry: 'localhost:5000', inRepoPrefixes: ['fx-'] });
+  const started = process.hrtime.bigint();
+  for (const image of buildOrder(workspace)) {
+    const reference = `${image.definition.name}:${image.version}`;
+    if (image.definition.rootfs) {
+      const dir = mkdtempSync(join(tmpdir(), 'plain-rootfs-'));
+      await buildRootfsTarball(image.definition.rootfs, join(dir, 'rootfs.tar'), () => undefined);
+      await importRootfs(docker, { tarball: join(dir, 'rootfs.tar'), reference, changes: [] });
+      rmSync(dir, { recursive: true, force: true });
+    } else {
+      await buildImage(docker, {
+        contextDir: join(copy.root, image.root),
+        files: image.contextFiles,
+        dockerfile: image.definition.dockerfile,
+        tags: [reference],
+        labels: {},
+        buildArgs: image.definition.buildArgs,
+        displayName: image.project,
+        print: () => undefined,
+      });
+    }
+  }
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+// BENCH_ONLY=no-change,work-graph,sizes,cold-all,agent picks sections (all by default).
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'no-change,work-graph,sizes,cold-all,agent').split(','));
+
 async function main() {
   await ensureEngine(log);
   const docker = engineClient();
 
-  log('the repo graph, built and settled');
-  nx(REPO_ROOT, 'run-many', '-t', 'build-image');
-  noChangeRatio('this repo, 2 images', REPO_ROOT);
+  if (SECTIONS.has('no-change')) {
+    log('the repo graph, built and settled');
+    nx(REPO_ROOT, 'run-many', '-t', 'build-image');
+    noChangeRatio(`this repo, ${repoImageCount()} images`, REPO_ROOT);
 
-  log('a wide graph: 12 images, 300 context files each');
-  const wide = wideGraph();
-  try {
-    noChangeRatio('12 images x 300 context files', wide.root);
-  } finally {
-    await removeImagesNamed(`fx-${wide.suffix}-`);
-    wide.remove();
+    log('a wide graph: 12 images, 300 context files each');
+    const wide = wideGraph();
+    try {
+      noChangeRatio('12 images x 300 context files', wide.root);
+    } finally {
+      await removeImagesNamed(`fx-${wide.suffix}-`);
+      wide.remove();
+    }
   }
 
+  if (SECTIONS.has('work-graph')) await benchWorkGraph();
+  if (SECTIONS.has('sizes')) await benchSizes(docker);
+  if (SECTIONS.has('cold-all')) await benchColdAll();
+  if (SECTIONS.has('agent')) {
+    log('the agent runtime in running containers');
+    await benchAgentRuntime(table, ROUNDS);
+  }
+
+  console.log(table.toMarkdown());
+  console.log(`(medians of ${ROUNDS} interleaved rounds where repeated; Nx daemon off as in CI; ${new Date().toISOString()})`);
+}
+
+async function benchWorkGraph() {
   const runtimeVersion = readFileSync(join(REPO_ROOT, 'images/python-runtime/VERSION'), 'utf8').trim();
   const graph = workGraph(`openclaw-python:${runtimeVersion}`);
   log('cold: plain docker build in sequence');
@@ -141,6 +201,9 @@ async function main() {
     }
   }
 
+}
+
+async function benchSizes(docker: ReturnType<typeof engineClient>) {
   log('image sizes of this repo');
   nx(REPO_ROOT, 'run-many', '-t', 'build-image');
   const sizeOf = async (dir: string) => {
@@ -157,37 +220,44 @@ async function main() {
     table.record(`image size ${size.reference} (adds over the base)`, `${size.mb.toFixed(1)} MB (+${(size.mb - base.mb).toFixed(1)} MB)`);
   }
 
-  if (process.env.BENCH_COLD_ALL !== '0') {
-    log('cold build of every image of this repo under fresh names: --parallel=1, then --parallel=3');
-    const seconds: Record<number, number> = {};
-    for (const parallel of [1, 3]) {
-      const copy = repoImagesUnderFreshNames();
-      try {
-        pruneBuildCache();
-        seconds[parallel] = nx(copy.root, 'run-many', '-t', 'build-image', `--parallel=${parallel}`).seconds;
-        log(`--parallel=${parallel}: ${s(seconds[parallel])}`);
-        if (parallel === 3) {
-          log('the same 7 images on a fresh machine: empty engine and Nx cache, registry holding the content tags');
-          await removeImagesNamed(`fx-${copy.suffix}-`);
-          nx(copy.root, 'reset');
-          pruneBuildCache();
-          const fresh = nx(copy.root, 'run-many', '-t', 'build-image', '--parallel=3');
-          if (/\] built: /.test(fresh.output)) throw new Error('the fresh-machine run built an image instead of reusing it from the registry');
-          row('fresh machine vs cold build, all 7 images of this repo (--parallel=3)', `${s(fresh.seconds)} vs ${s(seconds[3])}`, seconds[3] / fresh.seconds, '>= 5x', seconds[3] / fresh.seconds >= 5);
-        }
-      } finally {
-        await removeImagesNamed(`fx-${copy.suffix}-`);
-        copy.remove();
-      }
-    }
-    table.record('cold build of all 7 images: --parallel=3 vs --parallel=1', `${s(seconds[3])} vs ${s(seconds[1])} (${(seconds[1] / seconds[3]).toFixed(2)}x faster)`);
+}
+
+async function benchColdAll() {
+  log('cold build of every image of this repo under fresh names: plain builds in sequence');
+  const plainCopy = repoImagesUnderFreshNames();
+  let plainSeconds: number;
+  try {
+    pruneBuildCache();
+    plainSeconds = await plainRepoBuilds(plainCopy);
+    log(`plain, in sequence: ${s(plainSeconds)}`);
+  } finally {
+    await removeImagesNamed(`fx-${plainCopy.suffix}-`);
+    plainCopy.remove();
   }
-
-  log('the agent runtime in running containers');
-  await benchAgentRuntime(table, ROUNDS);
-
-  console.log(table.toMarkdown());
-  console.log(`(medians of ${ROUNDS} interleaved rounds where repeated; Nx daemon off as in CI; ${new Date().toISOString()})`);
+  log('the same under Nx: --parallel=1, then --parallel=3');
+  const seconds: Record<number, number> = {};
+  for (const parallel of [1, 3]) {
+    const copy = repoImagesUnderFreshNames();
+    try {
+      pruneBuildCache();
+      seconds[parallel] = nx(copy.root, 'run-many', '-t', 'build-image', `--parallel=${parallel}`).seconds;
+      log(`--parallel=${parallel}: ${s(seconds[parallel])}`);
+      if (parallel === 3) {
+        log('the same 7 images on a fresh machine: empty engine and Nx cache, registry holding the content tags');
+        await removeImagesNamed(`fx-${copy.suffix}-`);
+        nx(copy.root, 'reset');
+        pruneBuildCache();
+        const fresh = nx(copy.root, 'run-many', '-t', 'build-image', '--parallel=3');
+        if (/\] built: /.test(fresh.output)) throw new Error('the fresh-machine run built an image instead of reusing it from the registry');
+        row(`fresh machine vs cold build, all ${repoImageCount()} images of this repo (--parallel=3)`, `${s(fresh.seconds)} vs ${s(seconds[3])}`, seconds[3] / fresh.seconds, '>= 5x', seconds[3] / fresh.seconds >= 5);
+      }
+    } finally {
+      await removeImagesNamed(`fx-${copy.suffix}-`);
+      copy.remove();
+    }
+  }
+  table.record(`cold build of all ${repoImageCount()} images: --parallel=3 vs --parallel=1`, `${s(seconds[3])} vs ${s(seconds[1])} (${(seconds[1] / seconds[3]).toFixed(2)}x faster)`);
+  row(`cold run-many -t build-image --parallel=3 vs plain builds in sequence, all ${repoImageCount()} images of this repo`, `${s(seconds[3])} vs ${s(plainSeconds)}`, seconds[3] / plainSeconds, '<= 1.0x', seconds[3] / plainSeconds <= 1.0);
 }
 
 main().catch((error) => {
