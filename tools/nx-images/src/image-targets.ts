@@ -37,6 +37,16 @@ export function imageProjectConfiguration(image: ImageProject): Omit<ProjectConf
         technologies,
       },
     },
+    'share-image': {
+      executor: '@taskforge/nx-images:share-image',
+      dependsOn: ['build-image'],
+      cache: false,
+      options: {},
+      metadata: {
+        description: `Push only ${name}'s content tag so other machines (CI) reuse this build instead of repeating it`,
+        technologies,
+      },
+    },
     'push-image': {
       executor: '@taskforge/nx-images:push-image',
       dependsOn: ['build-image'],

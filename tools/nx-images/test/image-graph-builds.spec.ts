@@ -80,7 +80,10 @@ describe('image graph builds against the real engine and registry', () => {
   });
 
   it('reuses by content tag: from the engine after `nx reset`, from the registry when the engine lost the image', async () => {
-    expect(fixture.nx(['run-many', '-t', 'build-image']).code).toBe(0);
+    const shared = fixture.nx(['run-many', '-t', 'build-image', 'share-image', '--output-style=static']);
+    expect(shared.code).toBe(0);
+    expect(shared.output).toMatch(new RegExp(`\\[fx-a\\] shared localhost:5000/${fixture.image('a')}:ck-[0-9a-f]{32} sha256:`));
+    expect(fixture.nx(['run', 'fx-a:share-image', '--output-style=static']).output).toContain('[fx-a] already shared: ');
     const built = fixture.record('fx-a')!;
 
     // A fresh machine: no local image, but the Nx cache still says success. It must not be believed.

@@ -28,7 +28,7 @@ describe('nx-images plugin', () => {
     expect(Object.keys(projects).sort()).toEqual(['fx-a', 'fx-b', 'fx-base']);
     const base = projects['fx-base'];
     expect(base.root).toBe('images/base');
-    expect(Object.keys(base.targets!).sort()).toEqual(['build-image', 'push-image', 'test-image']);
+    expect(Object.keys(base.targets!).sort()).toEqual(['build-image', 'push-image', 'share-image', 'test-image']);
     const build = base.targets!['build-image'];
     expect(build.dependsOn).toEqual(['^build-image']);
     expect(build.cache).toBe(true);

@@ -38,7 +38,7 @@ describe('errors users will hit read as one line with the fix', () => {
     const env = { IMAGE_REGISTRY: 'localhost:5999' };
     const build = fixture.nx(['run', 'fx-base:build-image', '--output-style=static'], env);
     expect(build.code).toBe(0);
-    expect(build.output).toContain('not shared');
+    expect(build.output).toContain('registry not consulted');
     const push = fixture.nx(['run', 'fx-base:push-image', '--output-style=static'], env);
     expect(push.code).not.toBe(0);
     const line = errorLine(push.output);

@@ -28,6 +28,6 @@ describe('GitHub workflows', () => {
     expect(text).toContain('fetch-depth: 0');
     expect(text).toContain('nrwl/nx-set-shas');
     expect(text).toContain('npm ci');
-    expect(text).toContain('npx nx affected -t lint test build-image test-image');
+    expect(text).toContain('npx nx affected -t lint test build-image share-image test-image');
   });
 });

@@ -14,7 +14,7 @@ const buildImageExecutor: PromiseExecutor<BuildImageExecutorOptions> = async (op
       keys: task.keys,
       project,
       registry: task.registry,
-      shareContentTag: options.shareContentTag ?? true,
+      shareContentTag: options.shareContentTag ?? false,
       print: task.print,
     });
     const previous = readImageRecord(task.workspaceRoot, project);

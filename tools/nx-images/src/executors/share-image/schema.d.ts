@@ -1,0 +1,3 @@
+export interface ShareImageExecutorOptions {
+  registry?: string;
+}
