@@ -1,4 +1,4 @@
-import { engineClient, removeImage } from '@taskforge/engine';
+import { engineClient, readImageFile, removeImage } from '@taskforge/engine';
 import { ensureEngine } from '@taskforge/engine-setup';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,19 +23,8 @@ export async function removeImagesNamed(prefix: string): Promise<void> {
 }
 
 /** Reads one file out of an image without running it (works for FROM scratch images). */
-export async function readFileFromImage(reference: string, path: string): Promise<string> {
-  const docker = engineClient();
-  const container = await docker.createContainer({ Image: reference, Cmd: ['/none'] });
-  try {
-    const archive = await container.getArchive({ path });
-    const chunks: Buffer[] = [];
-    for await (const chunk of archive as AsyncIterable<Buffer>) chunks.push(chunk);
-    const tar = Buffer.concat(chunks);
-    const size = parseInt(tar.subarray(124, 136).toString('utf8').replace(/\0/g, '').trim(), 8);
-    return tar.subarray(512, 512 + size).toString('utf8');
-  } finally {
-    await container.remove({ force: true });
-  }
+export async function readFileFromImage(reference: string, path: string): Promise<string | undefined> {
+  return readImageFile(engineClient(), reference, path);
 }
 
 /**
