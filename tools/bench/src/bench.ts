@@ -1,6 +1,6 @@
 import { buildImage, engineClient, importRootfs, inspectLocalImage } from '@taskforge/engine';
 import { buildRootfsTarball } from '@taskforge/rootfs';
-import { buildOrder, listBuildContextFiles, loadImageWorkspace } from '@taskforge/image-model';
+import { buildOrder, loadImageWorkspace } from '@taskforge/image-model';
 import { ensureEngine } from '@taskforge/engine-setup';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,40 +75,31 @@ function workGraph(runtime: string): FixtureImage[] {
   ];
 }
 
+/**
+ * A fresh machine for a workspace built before: its content tags shared to the
+ * registry, then an empty engine (for its images) and Nx cache. Seconds of the
+ * run-many that follows; it must reuse, never build.
+ */
+async function freshMachineSeconds(fixture: FixtureWorkspace): Promise<number> {
+  nx(fixture.root, 'run-many', '-t', 'share-image');
+  await removeImagesNamed(`fx-${fixture.suffix}-`);
+  nx(fixture.root, 'reset');
+  pruneBuildCache();
+  const fresh = nx(fixture.root, 'run-many', '-t', 'build-image', '--parallel=3');
+  if (/\] built: /.test(fresh.output)) throw new Error('the fresh-machine run built an image instead of reusing it from the registry');
+  return fresh.seconds;
+}
+
 function pruneBuildCache() {
   timed('docker', ['builder', 'prune', '-af'], REPO_ROOT);
 }
 
 /**
- * Plain builds of the same Dockerfiles, one after the other, parents first:
- * what `docker build` does (send the context, BuildKit builds, tag), through
- * the same engine API and builder, with none of our graph, keys or reuse.
+ * Plain builds of a workspace's images, one after the other in graph order:
+ * what `docker build` does (the engine's BuildKit build, tag), mmdebstrap +
+ * import for a root image; no keys, no reuse, no registry.
  */
-async function plainDockerBuilds(fixture: FixtureWorkspace, order: FixtureImage[]): Promise<number> {
-  const docker = engineClient();
-  const started = process.hrtime.bigint();
-  for (const image of order) {
-    const contextDir = join(fixture.root, image.dir);
-    await buildImage(docker, {
-      contextDir,
-      files: listBuildContextFiles(contextDir),
-      dockerfile: 'Dockerfile',
-      tags: [`${fixture.image(image.short)}:1.0.0`],
-      labels: {},
-      buildArgs: {},
-      displayName: image.short,
-      print: () => undefined,
-    });
-  }
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
-/**
- * Plain builds of a copy of this repo's images, one after the other in graph
- * order: mmdebstrap + import for the root image, the engine's BuildKit build
- * for the others; no keys, no reuse, no registry.
- */
-async function plainRepoBuilds(copy: FixtureWorkspace): Promise<number> {
+async function plainBuildsInSequence(copy: FixtureWorkspace): Promise<number> {
   const docker = engineClient();
   const definitions = readdirSync(join(copy.root, 'images'), { recursive: true })
     .map(String)
@@ -181,20 +172,15 @@ async function benchWorkGraph() {
   const ours = createFixtureWorkspace({ images: graph });
   try {
     pruneBuildCache();
-    const plainSeconds = await plainDockerBuilds(plain, graph);
+    const plainSeconds = await plainBuildsInSequence(plain);
     log('cold: nx run-many -t build-image --parallel=3');
     pruneBuildCache();
     const cold = nx(ours.root, 'run-many', '-t', 'build-image', '--parallel=3').seconds;
     row('cold run-many -t build-image (1 base + 3 variants) vs plain builds in sequence', `${s(cold)} vs ${s(plainSeconds)}`, cold / plainSeconds, '<= 1.0x', cold / plainSeconds <= 1.0);
 
     log('fresh machine: empty engine and Nx cache, registry holding the content tags');
-    nx(ours.root, 'run-many', '-t', 'share-image');
-    await removeImagesNamed(`fx-${ours.suffix}-`);
-    nx(ours.root, 'reset');
-    pruneBuildCache();
-    const fresh = nx(ours.root, 'run-many', '-t', 'build-image', '--parallel=3');
-    if (/\] built: /.test(fresh.output)) throw new Error('the fresh-machine run built an image instead of reusing it from the registry');
-    row('fresh machine (images from the registry) vs cold build', `${s(fresh.seconds)} vs ${s(cold)}`, cold / fresh.seconds, '>= 5x', cold / fresh.seconds >= 5);
+    const fresh = await freshMachineSeconds(ours);
+    row('fresh machine (images from the registry) vs cold build', `${s(fresh)} vs ${s(cold)}`, cold / fresh, '>= 5x', cold / fresh >= 5);
   } finally {
     for (const fixture of [plain, ours]) {
       await removeImagesNamed(`fx-${fixture.suffix}-`);
@@ -229,7 +215,7 @@ async function benchColdAll() {
   let plainSeconds: number;
   try {
     pruneBuildCache();
-    plainSeconds = await plainRepoBuilds(plainCopy);
+    plainSeconds = await plainBuildsInSequence(plainCopy);
     log(`plain, in sequence: ${s(plainSeconds)}`);
   } finally {
     await removeImagesNamed(`fx-${plainCopy.suffix}-`);
@@ -245,13 +231,8 @@ async function benchColdAll() {
       log(`--parallel=${parallel}: ${s(seconds[parallel])}`);
       if (parallel === 3) {
         log('the same images on a fresh machine: empty engine and Nx cache, registry holding the content tags');
-        nx(copy.root, 'run-many', '-t', 'share-image');
-        await removeImagesNamed(`fx-${copy.suffix}-`);
-        nx(copy.root, 'reset');
-        pruneBuildCache();
-        const fresh = nx(copy.root, 'run-many', '-t', 'build-image', '--parallel=3');
-        if (/\] built: /.test(fresh.output)) throw new Error('the fresh-machine run built an image instead of reusing it from the registry');
-        row(`fresh machine vs cold build, all ${repoImageCount()} images of this repo (--parallel=3)`, `${s(fresh.seconds)} vs ${s(seconds[3])}`, seconds[3] / fresh.seconds, '>= 5x', seconds[3] / fresh.seconds >= 5);
+        const fresh = await freshMachineSeconds(copy);
+        row(`fresh machine vs cold build, all ${repoImageCount()} images of this repo (--parallel=3)`, `${s(fresh)} vs ${s(seconds[3])}`, seconds[3] / fresh, '>= 5x', seconds[3] / fresh >= 5);
       }
     } finally {
       await removeImagesNamed(`fx-${copy.suffix}-`);
