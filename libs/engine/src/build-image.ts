@@ -13,6 +13,8 @@ export interface BuildRequest {
   tags: string[];
   labels: Record<string, string>;
   buildArgs: Record<string, string>;
+  /** Run every step again instead of reusing BuildKit's cache (a security refresh must resolve packages anew). */
+  noCache?: boolean;
   /** Named in errors, e.g. the Nx project. */
   displayName: string;
   print: (line: string) => void;
@@ -38,6 +40,7 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
     labels: request.labels,
     buildargs: request.buildArgs,
     forcerm: true,
+    nocache: request.noCache ?? false,
   } as unknown as Docker.ImageBuildOptions)) as NodeJS.ReadableStream;
 
   const progress = new BuildkitProgress(request.print);

@@ -9,4 +9,4 @@ export { importRootfs, type ImportRequest } from './import-rootfs';
 export { runContainer, type RunRequest, type RunResult } from './run-container';
 export { imageTagsWithLabel } from './image-tags';
 export { readImageFile } from './read-image-file';
-export { registryHasTag } from './registry-tags';
+export { registryHasTag, registryTagDigest } from './registry-tags';

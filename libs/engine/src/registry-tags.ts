@@ -1,4 +1,5 @@
 import { parseImageReference } from '@taskforge/image-model';
+import { UserError } from '@taskforge/user-errors';
 import { registryCredentials } from './docker-config';
 import { registryBaseUrl } from './registry-address';
 
@@ -17,13 +18,40 @@ const MANIFEST_TYPES = [
 export async function registryHasTag(reference: string): Promise<boolean> {
   const { registry, repository, tag } = parseImageReference(reference);
   if (!registry) return false;
-  const credentials = registryCredentials(registry);
-  const headers: Record<string, string> = { Accept: MANIFEST_TYPES };
-  if (credentials) headers.Authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   try {
-    const response = await fetch(`${registryBaseUrl(registry)}/v2/${repository}/manifests/${tag ?? 'latest'}`, { method: 'HEAD', headers, signal: AbortSignal.timeout(5000) });
+    const response = await fetch(`${registryBaseUrl(registry)}/v2/${repository}/manifests/${tag ?? 'latest'}`, { method: 'HEAD', headers: headersFor(registry), signal: AbortSignal.timeout(5000) });
     return response.status === 200;
   } catch {
     return false;
   }
+}
+
+function headersFor(registry: string): Record<string, string> {
+  const credentials = registryCredentials(registry);
+  const headers: Record<string, string> = { Accept: MANIFEST_TYPES };
+  if (credentials) headers.Authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  return headers;
+}
+
+/**
+ * The manifest digest `registry/repository:tag` points to, or undefined when
+ * the registry has no such tag. Unlike registryHasTag, a registry that cannot
+ * answer is an error: callers decide whether publishing may overwrite.
+ */
+export async function registryTagDigest(reference: string): Promise<string | undefined> {
+  const { registry, repository, tag } = parseImageReference(reference);
+  if (!registry) throw new UserError(`${reference}: names no registry; use REGISTRY/NAME:TAG.`);
+  let response: Response;
+  try {
+    response = await fetch(`${registryBaseUrl(registry)}/v2/${repository}/manifests/${tag ?? 'latest'}`, { method: 'HEAD', headers: headersFor(registry), signal: AbortSignal.timeout(10000) });
+  } catch (error) {
+    const reason = ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
+    throw new UserError(`registry ${registry} is not reachable (${reason}) while checking ${reference}: start it (\`npm run engine:up\` for localhost:5000) or set IMAGE_REGISTRY.`);
+  }
+  if (response.status === 404) return undefined;
+  if (response.status === 401 || response.status === 403) {
+    throw new UserError(`${registry} refused to show ${reference} (HTTP ${response.status}): run \`docker login ${registry}\` (or set DOCKER_CONFIG) with an account that may pull.`);
+  }
+  if (response.status !== 200) throw new UserError(`${registry} answered HTTP ${response.status} for ${reference}; check the registry's log.`);
+  return response.headers.get('docker-content-digest') ?? undefined;
 }

@@ -74,6 +74,8 @@ export interface EnsureImageRequest {
   registry: string;
   /** Push the content tag after a build so other machines can reuse it. */
   shareContentTag: boolean;
+  /** When a build is needed, run every Dockerfile step again (fresh Debian package resolution). */
+  noCache?: boolean;
   print: (line: string) => void;
 }
 
@@ -163,6 +165,7 @@ export async function ensureImage(docker: Docker, request: EnsureImageRequest): 
         labels,
         buildArgs: image.definition.buildArgs,
         displayName: image.project,
+        noCache: request.noCache,
         print: request.print,
       });
     }
