@@ -13,3 +13,10 @@ export { listBuildContextFiles, contextFileTraits } from './build-context';
 export { resolveImageUse, tagFollowsProject, type ImageNode, type ResolvedUse, type ResolveOptions } from './image-graph';
 export { loadImageWorkspace, buildOrder, readVersionFile, type ImageProject, type ImageWorkspace } from './image-workspace';
 export { imageLabels, REQUIRED_LABELS, CONTENT_KEY_LABEL, PROJECT_LABEL, type LabelFacts } from './image-labels';
+export {
+  TASK_BUILD_DEFAULTS_FILE,
+  taskBuildDefaultsSchema,
+  parseTaskBuildDefaults,
+  readTaskBuildDefaults,
+  type TaskBuildDefaults,
+} from './task-build-defaults';

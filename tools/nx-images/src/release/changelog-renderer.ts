@@ -1,0 +1,80 @@
+import { readCachedProjectGraph, workspaceRoot } from '@nx/devkit';
+import type { ChangelogChange } from 'nx/release/changelog-renderer';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compare } from 'semver';
+import { readImageDefinition } from '@taskforge/image-model';
+import { listTags, releasedVersions, renderChangelogEntry, type ChangelogCommit } from '@taskforge/release';
+import { readPackageRefresh } from '../package-refresh-file';
+
+interface RendererConfig {
+  changes: ChangelogChange[];
+  changelogEntryVersion: string;
+  project: string | null;
+  dependencyBumps?: { dependencyName: string; newVersion: string }[];
+  changelogRenderOptions?: { repositoryUrl?: string };
+}
+
+/** BREAKING CHANGE footer text, when the commit has one. */
+function breakingExplanation(body: string | undefined): string | undefined {
+  const match = /^BREAKING[ -]CHANGE:\s*([^]*?)(?:\n\s*\n|$)/m.exec(body ?? '');
+  return match?.[1].trim() || undefined;
+}
+
+function repositoryUrl(configured?: string): string | undefined {
+  if (configured) return configured;
+  const file = join(workspaceRoot, 'package.json');
+  if (!existsSync(file)) return undefined;
+  const repository = (JSON.parse(readFileSync(file, 'utf8')) as { repository?: string | { url?: string } }).repository;
+  return typeof repository === 'string' ? repository : repository?.url;
+}
+
+function imageName(project: string): string {
+  const root = readCachedProjectGraph().nodes[project]?.data.root;
+  return root ? readImageDefinition(join(workspaceRoot, root, 'image.json')).name : project;
+}
+
+function entryDate(): string {
+  const epoch = Number(process.env.SOURCE_DATE_EPOCH);
+  return (Number.isFinite(epoch) && epoch > 0 ? new Date(epoch * 1000) : new Date()).toISOString().slice(0, 10);
+}
+
+/**
+ * Nx release's changelog renderer for image projects: one CHANGELOG.md entry
+ * per release, written by conventional-changelog (libs/release), with the
+ * base images it now builds FROM and the Debian packages a refresh moved.
+ */
+export default class ImageChangelogRenderer {
+  constructor(private readonly config: RendererConfig) {}
+
+  async render(): Promise<string> {
+    const project = this.config.project;
+    // A commit that also touched files outside every project ('*') counts only where its scope names the project.
+    const changes = project
+      ? this.config.changes.filter((change) => (change.affectedProjects === '*' ? change.scope === project : change.affectedProjects.includes(project)))
+      : this.config.changes;
+    const commits: ChangelogCommit[] = changes.map((change) => ({
+      type: change.type,
+      scope: change.scope || undefined,
+      description: change.description,
+      body: change.body,
+      isBreaking: !!change.isBreaking,
+      breakingExplanation: breakingExplanation(change.body),
+      shortHash: change.shortHash,
+    }));
+    const refresh = project ? readPackageRefresh(workspaceRoot, project) : undefined;
+    // Only a refresh checked against the latest release describes this one.
+    const lastReleased = project ? releasedVersions(project, listTags(workspaceRoot)).sort(compare).pop() : undefined;
+    const refreshApplies = !!refresh && refresh.releasedVersion === lastReleased;
+    const entry = await renderChangelogEntry({
+      version: this.config.changelogEntryVersion,
+      date: entryDate(),
+      commits,
+      baseImages: (this.config.dependencyBumps ?? []).map((bump) => ({ image: imageName(bump.dependencyName), version: bump.newVersion })),
+      movedPackages: refreshApplies ? refresh!.moved : undefined,
+      repositoryUrl: repositoryUrl(this.config.changelogRenderOptions?.repositoryUrl),
+    });
+    // Nx puts one blank line between this entry and the previous ones.
+    return entry.trimEnd();
+  }
+}

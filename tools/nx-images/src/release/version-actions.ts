@@ -1,0 +1,150 @@
+import { readNxJson, workspaceRoot, type ProjectGraph, type Tree } from '@nx/devkit';
+import { VersionActions } from 'nx/release';
+import { posix } from 'node:path';
+import { valid } from 'semver';
+import { resolveRegistry } from '@taskforge/engine';
+import { parseImageDefinition, parseTaskBuildDefaults, parseImageReference, TASK_BUILD_DEFAULTS_FILE, type ImageDefinition } from '@taskforge/image-model';
+import { assertCleanWorkingTree, listTags, pinnedVersion, registryTagsForRelease, releasedVersions, releaseTagName, repinImage, tagCommit } from '@taskforge/release';
+import { UserError } from '@taskforge/user-errors';
+import { optionsFromNxJson } from '../plugin-options';
+
+// One check per `nx release` process, before any project is versioned.
+let workingTreeChecked = false;
+
+function readJson(tree: Tree, path: string): unknown {
+  try {
+    return JSON.parse(tree.read(path, 'utf-8') ?? '');
+  } catch (error) {
+    throw new UserError(`${path}: not valid JSON (${(error as Error).message}); fix the syntax.`);
+  }
+}
+
+function definitionAt(tree: Tree, root: string): ImageDefinition {
+  const file = posix.join(root, 'image.json');
+  return parseImageDefinition(readJson(tree, file), file);
+}
+
+/**
+ * Nx release for image projects: the version lives in the image's VERSION
+ * file; dependents are the images built FROM it (the plugin's static edges),
+ * whose pinned references move with it.
+ */
+export default class ImageVersionActions extends VersionActions {
+  validManifestFilenames = ['VERSION'];
+
+  private get root(): string {
+    return this.projectGraphNode.data.root;
+  }
+
+  override async validate(tree: Tree): Promise<void> {
+    if (!workingTreeChecked) {
+      workingTreeChecked = true;
+      assertCleanWorkingTree(tree.root);
+    }
+    await super.validate(tree);
+  }
+
+  async readCurrentVersionFromSourceManifest(tree: Tree): Promise<{ currentVersion: string; manifestPath: string }> {
+    const manifestPath = posix.join(this.root, 'VERSION');
+    const text = tree.read(manifestPath, 'utf-8');
+    if (text === null) throw new UserError(`${manifestPath} is missing: create it with the image's semantic version, e.g. 1.0.0.`);
+    const currentVersion = text.trim();
+    if (!valid(currentVersion)) throw new UserError(`${manifestPath}: "${currentVersion}" is not a semantic version; write one such as 1.0.0.`);
+    return { currentVersion, manifestPath };
+  }
+
+  // Released versions are git tags; the registry only mirrors them.
+  async readCurrentVersionFromRegistry(): Promise<null> {
+    return null;
+  }
+
+  override async calculateNewVersion(
+    currentVersion: string | null,
+    newVersionInput: string,
+    newVersionInputReason: string,
+    newVersionInputReasonData: Record<string, unknown>,
+    preid: string,
+  ): Promise<{ newVersion: string; logText: string }> {
+    const project = this.projectGraphNode.name;
+    // An image never released yet is released first at the version its VERSION file names, unless a version is given explicitly.
+    if (currentVersion && !valid(newVersionInput) && releasedVersions(project, listTags(workspaceRoot)).length === 0) {
+      return this.refuseExistingTag({ newVersion: currentVersion, logText: `🆕 First release of ${project}: ${currentVersion}, as its VERSION file says (no ${releaseTagName(project, '*')} tag yet)` });
+    }
+    return this.refuseExistingTag(await super.calculateNewVersion(currentVersion, newVersionInput, newVersionInputReason, newVersionInputReasonData, preid));
+  }
+
+  private refuseExistingTag(result: { newVersion: string; logText: string }): { newVersion: string; logText: string } {
+    const tag = releaseTagName(this.projectGraphNode.name, result.newVersion);
+    const commit = tagCommit(workspaceRoot, tag);
+    if (commit) {
+      throw new UserError(
+        `${this.projectGraphNode.name}: tag ${tag} already exists (commit ${commit.slice(0, 12)}), so ${result.newVersion} was released before: release a higher version (\`npx nx release <version> --projects=${this.projectGraphNode.name}\`), or delete the tag if that release never happened.`,
+      );
+    }
+    return result;
+  }
+
+  async readCurrentVersionOfDependency(tree: Tree, projectGraph: ProjectGraph, dependencyProjectName: string): Promise<{ currentVersion: string | null; dependencyCollection: string | null }> {
+    const parent = definitionAt(tree, projectGraph.nodes[dependencyProjectName].data.root);
+    const own = definitionAt(tree, this.root);
+    const dockerfile = tree.read(posix.join(this.root, own.dockerfile), 'utf-8') ?? '';
+    const fromArgs = Object.values(own.buildArgs)
+      .map((value) => parseImageReference(value))
+      .find((reference) => reference.repository === parent.name && reference.tag && valid(reference.tag));
+    return { currentVersion: pinnedVersion(dockerfile, parent.name) ?? fromArgs?.tag ?? null, dependencyCollection: 'FROM' };
+  }
+
+  async updateProjectVersion(tree: Tree, newVersion: string): Promise<string[]> {
+    const logs: string[] = [];
+    const versionFile = posix.join(this.root, 'VERSION');
+    tree.write(versionFile, `${newVersion}\n`);
+    logs.push(`✍️  New version ${newVersion} written to ${versionFile}`);
+
+    const image = definitionAt(tree, this.root).name;
+    const defaultsText = tree.read(TASK_BUILD_DEFAULTS_FILE, 'utf-8');
+    if (defaultsText !== null) {
+      const defaults = parseTaskBuildDefaults(defaultsText);
+      if (parseImageReference(defaults.defaultBaseImage).repository === image) {
+        tree.write(TASK_BUILD_DEFAULTS_FILE, `${JSON.stringify({ ...defaults, defaultBaseImage: `${image}:${newVersion}` }, null, 2)}\n`);
+        logs.push(`✍️  Task builds now start FROM ${image}:${newVersion} (${TASK_BUILD_DEFAULTS_FILE})`);
+      }
+    }
+
+    const registry = resolveRegistry(optionsFromNxJson(readNxJson(tree) ?? undefined).registry);
+    const released = releasedVersions(this.projectGraphNode.name, listTags(tree.root));
+    const tags = registryTagsForRelease(newVersion, released);
+    logs.push(`🏷️  Git tag ${releaseTagName(this.projectGraphNode.name, newVersion)}; publish pushes ${registry}/${image}:${tags.join(', :')}`);
+    return logs;
+  }
+
+  async updateProjectDependencies(tree: Tree, projectGraph: ProjectGraph, dependenciesToUpdate: Record<string, string>): Promise<string[]> {
+    const logs: string[] = [];
+    const own = definitionAt(tree, this.root);
+    const dockerfilePath = posix.join(this.root, own.dockerfile);
+    let dockerfile = tree.read(dockerfilePath, 'utf-8');
+    let buildArgs = own.buildArgs;
+    for (const [dependency, version] of Object.entries(dependenciesToUpdate)) {
+      const parent = definitionAt(tree, projectGraph.nodes[dependency].data.root).name;
+      if (dockerfile !== null) {
+        const repinned = repinImage(dockerfile, parent, version);
+        if (repinned.changedLines.length) {
+          dockerfile = repinned.text;
+          logs.push(`✍️  ${dockerfilePath}:${repinned.changedLines.join(',')} now builds FROM ${parent}:${version}`);
+        }
+      }
+      for (const [name, value] of Object.entries(buildArgs)) {
+        const reference = parseImageReference(value);
+        if (reference.repository === parent && reference.tag && valid(reference.tag) && reference.tag !== version) {
+          buildArgs = { ...buildArgs, [name]: value.replace(`:${reference.tag}`, `:${version}`) };
+          logs.push(`✍️  ${this.root}/image.json buildArgs.${name} now ${parent}:${version}`);
+        }
+      }
+    }
+    if (dockerfile !== null) tree.write(dockerfilePath, dockerfile);
+    if (buildArgs !== own.buildArgs) {
+      const definitionFile = posix.join(this.root, 'image.json');
+      tree.write(definitionFile, `${JSON.stringify({ ...(readJson(tree, definitionFile) as object), buildArgs }, null, 2)}\n`);
+    }
+    return logs;
+  }
+}
