@@ -57,6 +57,45 @@ export function imageProjectConfiguration(image: ImageProject): Omit<ProjectConf
         technologies,
       },
     },
+    'refresh-packages': {
+      executor: '@taskforge/nx-images:refresh-packages',
+      cache: false,
+      options: {},
+      metadata: {
+        description: `Security refresh: build ${name} again without cache and list the Debian packages that moved since its last release`,
+        technologies,
+      },
+    },
+    // The steps of `nx release` for this image alone, for CI jobs that run them one by one. Not cached: they read git history, which no input covers.
+    'release-version': {
+      executor: 'nx:run-commands',
+      cache: false,
+      options: { command: 'nx release version --projects={projectName} --git-commit=false --git-tag=false', forwardAllArgs: true },
+      metadata: { description: `Bump ${name}'s VERSION from its conventional commits (and the images built FROM it), as \`nx release version\` does`, technologies },
+    },
+    'release-changelog': {
+      executor: 'nx:run-commands',
+      cache: false,
+      options: { command: 'nx release changelog "$(cat {projectRoot}/VERSION)" --projects={projectName} --git-commit=false --git-tag=false', forwardAllArgs: true },
+      metadata: { description: `Write ${name}'s CHANGELOG.md entry for its VERSION, as \`nx release changelog\` does`, technologies },
+    },
+    'release-tag': {
+      executor: '@taskforge/nx-images:release-tag',
+      cache: false,
+      options: {},
+      metadata: { description: `Tag HEAD as ${image.project}-v<VERSION> (annotated) unless that tag exists`, technologies },
+    },
+    // The name Nx release runs for `nx release publish`; parents publish first.
+    'nx-release-publish': {
+      executor: '@taskforge/nx-images:release-publish',
+      dependsOn: ['^nx-release-publish'],
+      cache: false,
+      options: {},
+      metadata: {
+        description: `Publish the released ${name} (its VERSION, which must carry its git tag): build or reuse, run its checks, push X.Y.Z, X.Y, X and latest`,
+        technologies,
+      },
+    },
   };
 
   return {

@@ -1,0 +1,3 @@
+export interface RefreshPackagesExecutorOptions {
+  registry?: string;
+}

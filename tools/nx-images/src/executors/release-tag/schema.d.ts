@@ -1,0 +1,3 @@
+export interface ReleaseTagExecutorOptions {
+  dryRun?: boolean;
+}

@@ -1,0 +1,64 @@
+import type Docker from 'dockerode';
+import { posix, join } from 'node:path';
+import { buildImage, inspectLocalImage, pullImage, readImageFile } from '@taskforge/engine';
+import { ensureImage, movedPackages, PACKAGE_RECORD_PATH, parsePackageRecord } from '@taskforge/image-cache';
+import { buildOrder } from '@taskforge/image-model';
+import { listTags, releasedVersions } from '@taskforge/release';
+import { UserError } from '@taskforge/user-errors';
+import { compare } from 'semver';
+import type { LoadedImages } from '../image-workspace-loader';
+import type { PackageRefresh } from '../package-refresh-file';
+
+export interface RefreshRequest extends LoadedImages {
+  workspaceRoot: string;
+  project: string;
+  print: (line: string) => void;
+}
+
+async function packagesOf(docker: Docker, reference: string): Promise<Record<string, string> | undefined> {
+  const text = await readImageFile(docker, reference, PACKAGE_RECORD_PATH);
+  return text === undefined ? undefined : parsePackageRecord(text);
+}
+
+/**
+ * Builds the image again without any cache, so apt resolves every Debian
+ * package anew, and compares the versions with its last release: what a
+ * security refresh would ship. The build is a candidate only; publishing
+ * the refresh builds it again, for the released version.
+ */
+export async function refreshPackages(docker: Docker, request: RefreshRequest): Promise<PackageRefresh> {
+  const image = request.workspace.projects.get(request.project)!;
+  const name = image.definition.name;
+  const released = releasedVersions(image.project, listTags(request.workspaceRoot)).sort(compare);
+  const last = released.pop();
+  if (!last) throw new UserError(`${image.project} has no release yet (no ${image.project}-v* tag): release it first, then refresh it.`);
+  if (!image.dockerfile) throw new UserError(`${image.project} is built from a root filesystem recipe, which resolves its packages on every build; release it with \`npx nx release patch --projects=${image.project}\`.`);
+
+  const releasedReference = `${request.registry}/${name}:${last}`;
+  let before = (await inspectLocalImage(docker, `${name}:${last}`)) ? await packagesOf(docker, `${name}:${last}`) : undefined;
+  if (!before) {
+    request.print(`reading the package record of ${releasedReference}`);
+    if (!(await pullImage(docker, releasedReference))) throw new UserError(`${releasedReference} is not in the registry: publish ${last} first (\`npx nx release publish --projects=${image.project}\`).`);
+    before = await packagesOf(docker, releasedReference);
+  }
+  if (!before) throw new UserError(`${name}:${last} records no Debian package versions (${PACKAGE_RECORD_PATH}); only images that install packages with install-debian-packages can be refreshed.`);
+
+  for (const parent of buildOrder(request.workspace, image.project).slice(0, -1)) {
+    await ensureImage(docker, { ...request, project: parent.project, shareContentTag: false });
+  }
+  const candidate = `${name}:package-refresh`;
+  request.print(`building ${candidate} without cache`);
+  await buildImage(docker, {
+    contextDir: join(request.workspaceRoot, image.root),
+    files: image.contextFiles,
+    dockerfile: posix.relative(image.root, image.dockerfile),
+    tags: [candidate],
+    labels: {},
+    buildArgs: image.definition.buildArgs,
+    displayName: image.project,
+    noCache: true,
+    print: request.print,
+  });
+  const after = (await packagesOf(docker, candidate)) ?? {};
+  return { project: image.project, releasedVersion: last, moved: movedPackages(before, after), checkedAt: new Date().toISOString() };
+}
