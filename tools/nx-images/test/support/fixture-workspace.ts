@@ -71,7 +71,12 @@ const STANDARD_IMAGES: FixtureImage[] = [
   { dir: 'images/variants/b', short: 'b', dockerfile: 'FROM {{image:base}}:1.0.0 AS base\nFROM base\nCOPY b.txt /b.txt\n', files: { 'b.txt': 'b v1\n' } },
 ];
 
-export function createFixtureWorkspace(options: { git?: boolean; images?: FixtureImage[] } = {}): FixtureWorkspace {
+/** The repo's own `nx release` configuration, so release fixtures run exactly what the repo runs. */
+function repoReleaseConfig(): unknown {
+  return (JSON.parse(readFileSync(join(REPO_ROOT, 'nx.json'), 'utf8')) as { release: unknown }).release;
+}
+
+export function createFixtureWorkspace(options: { git?: boolean; images?: FixtureImage[]; release?: boolean; registry?: string } = {}): FixtureWorkspace {
   const root = mkdtempSync(join(tmpdir(), 'nx-images-fixture-'));
   const suffix = randomBytes(4).toString('hex');
   const image = (short: string) => `fx-${suffix}-${short}`;
@@ -91,7 +96,8 @@ export function createFixtureWorkspace(options: { git?: boolean; images?: Fixtur
       {
         defaultBase: 'main',
         neverConnectToCloud: true,
-        plugins: [{ plugin: '@taskforge/nx-images', options: { registry: 'localhost:5000', inRepoPrefixes: ['fx-'] } }],
+        plugins: [{ plugin: '@taskforge/nx-images', options: { registry: options.registry ?? 'localhost:5000', inRepoPrefixes: ['fx-'] } }],
+        ...(options.release ? { release: repoReleaseConfig() } : {}),
       },
       null,
       2,
@@ -126,10 +132,13 @@ export function createFixtureWorkspace(options: { git?: boolean; images?: Fixtur
     },
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
+  if (options.release) write('config/task-builds.json', `${JSON.stringify({ defaultBaseImage: `${image('base')}:1.0.0` }, null, 2)}\n`);
   if (options.git) {
     fixture.git(['init', '-q', '-b', 'main']);
-    fixture.git(['-c', 'user.name=fixture', '-c', 'user.email=fixture@localhost', 'add', '-A']);
-    fixture.git(['-c', 'user.name=fixture', '-c', 'user.email=fixture@localhost', 'commit', '-qm', 'fixture']);
+    fixture.git(['config', 'user.name', 'fixture']);
+    fixture.git(['config', 'user.email', 'fixture@localhost']);
+    fixture.git(['add', '-A']);
+    fixture.git(['commit', '-qm', 'chore: fixture workspace']);
   }
   return fixture;
 }
