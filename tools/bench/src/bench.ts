@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createFixtureWorkspace, REPO_ROOT, type FixtureImage, type FixtureWorkspace } from '../../nx-images/test/support/fixture-workspace';
 import { removeImagesNamed } from '../../nx-images/test/support/engine-images';
 import { benchAgentRuntime } from './agent-runtime-bench';
+import { benchRelease } from './release-bench';
 import { interleavedMedians, timed } from './measure';
 import { repoImagesUnderFreshNames } from './repo-images-copy';
 import { ResultsTable } from './results-table';
@@ -130,8 +131,8 @@ async function plainBuildsInSequence(copy: FixtureWorkspace): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-// BENCH_ONLY=no-change,work-graph,sizes,cold-all,agent picks sections (all by default).
-const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'no-change,work-graph,sizes,cold-all,agent').split(','));
+// BENCH_ONLY=no-change,work-graph,sizes,cold-all,agent,release picks sections (all by default).
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'no-change,work-graph,sizes,cold-all,agent,release').split(','));
 
 async function main() {
   await ensureEngine(log);
@@ -159,6 +160,8 @@ async function main() {
     log('the agent runtime in running containers');
     await benchAgentRuntime(table, ROUNDS);
   }
+
+  if (SECTIONS.has('release')) await benchRelease(table, log);
 
   console.log(table.toMarkdown());
   console.log(`(medians of ${ROUNDS} interleaved rounds where repeated; Nx daemon off as in CI; ${new Date().toISOString()})`);
