@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readProjectOutput, writeProjectOutput } from './project-output-file';
 
 /** What refresh-packages found: the Debian packages that moved since the image's last release. */
 export interface PackageRefresh {
@@ -10,17 +9,12 @@ export interface PackageRefresh {
   checkedAt: string;
 }
 
-export function packageRefreshPath(workspaceRoot: string, project: string): string {
-  return join(workspaceRoot, 'dist', 'images', project, 'package-refresh.json');
-}
+const FILE = 'package-refresh.json';
 
 export function writePackageRefresh(workspaceRoot: string, refresh: PackageRefresh): void {
-  const file = packageRefreshPath(workspaceRoot, refresh.project);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(refresh, null, 2)}\n`);
+  writeProjectOutput(workspaceRoot, refresh.project, FILE, refresh);
 }
 
 export function readPackageRefresh(workspaceRoot: string, project: string): PackageRefresh | undefined {
-  const file = packageRefreshPath(workspaceRoot, project);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PackageRefresh) : undefined;
+  return readProjectOutput<PackageRefresh>(workspaceRoot, project, FILE);
 }

@@ -31,6 +31,14 @@ function definitionAt(tree: Tree, root: string): ImageDefinition {
  */
 export default class ImageVersionActions extends VersionActions {
   validManifestFilenames = ['VERSION'];
+  // Nx applies a version twice to an image that is both bumped and a dependent; say it once.
+  private readonly reported = new Set<string>();
+
+  private once(lines: string[]): string[] {
+    const fresh = lines.filter((line) => !this.reported.has(line));
+    fresh.forEach((line) => this.reported.add(line));
+    return fresh;
+  }
 
   private get root(): string {
     return this.projectGraphNode.data.root;
@@ -114,7 +122,7 @@ export default class ImageVersionActions extends VersionActions {
     const released = releasedVersions(this.projectGraphNode.name, listTags(tree.root));
     const tags = registryTagsForRelease(newVersion, released);
     logs.push(`🏷️  Git tag ${releaseTagName(this.projectGraphNode.name, newVersion)}; publish pushes ${registry}/${image}:${tags.join(', :')}`);
-    return logs;
+    return this.once(logs);
   }
 
   async updateProjectDependencies(tree: Tree, projectGraph: ProjectGraph, dependenciesToUpdate: Record<string, string>): Promise<string[]> {
