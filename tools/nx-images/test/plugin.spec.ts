@@ -23,12 +23,24 @@ describe('nx-images plugin', () => {
   });
   afterEach(() => fixture.remove());
 
-  it('infers one project per image.json with build, test and push targets', async () => {
+  it('infers one project per image.json with build, test, push and release targets', async () => {
     const projects = await inferProjects(fixture);
     expect(Object.keys(projects).sort()).toEqual(['fx-a', 'fx-b', 'fx-base']);
     const base = projects['fx-base'];
     expect(base.root).toBe('images/base');
-    expect(Object.keys(base.targets!).sort()).toEqual(['build-image', 'push-image', 'share-image', 'test-image']);
+    expect(Object.keys(base.targets!).sort()).toEqual([
+      'build-image',
+      'nx-release-publish',
+      'push-image',
+      'refresh-packages',
+      'release-changelog',
+      'release-tag',
+      'release-version',
+      'share-image',
+      'test-image',
+    ]);
+    // Publishing follows the FROM edges: parents publish first.
+    expect(base.targets!['nx-release-publish'].dependsOn).toEqual(['^nx-release-publish']);
     const build = base.targets!['build-image'];
     expect(build.dependsOn).toEqual(['^build-image']);
     expect(build.cache).toBe(true);
