@@ -125,6 +125,16 @@ describe('nx release for images', () => {
     expect(fixture.git(['tag', '--points-at', 'HEAD']).stdout.trim()).toBe('fx-a-v1.1.0');
   });
 
+  it("a commit that touches only an image's README (outside every build context) releases nothing", () => {
+    commit(fixture, 'fix(fx-a): README typo', { 'images/variants/a/README.md': '# a\n\nFixed typo.\n' });
+    const head = fixture.git(['rev-parse', 'HEAD']).stdout;
+    const result = release(fixture, ['--yes']);
+    expect(result.code).toBe(0);
+    expect(result.output).toContain('fx-a 🚫 No changes were detected');
+    expect(versionOf(fixture, 'a')).toBe('1.1.0');
+    expect(fixture.git(['rev-parse', 'HEAD']).stdout).toBe(head);
+  });
+
   it('a breaking change: major, and 2.0.0 takes latest while the 1.x lines stay', async () => {
     commit(fixture, 'feat(fx-b)!: b drops the old layout\n\nBREAKING CHANGE: /b.txt moved', { 'images/variants/b/b.txt': 'b v2\n' });
     const result = release(fixture, ['--yes']);
