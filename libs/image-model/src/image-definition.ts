@@ -68,14 +68,19 @@ export function parseImageDefinition(data: unknown, file: string): ImageDefiniti
   return result.data;
 }
 
-export function readImageDefinition(file: string, displayPath = file): ImageDefinition {
+/** Validates an image.json's text; `displayPath` names the file in the error. */
+export function parseImageDefinitionText(text: string, displayPath: string): ImageDefinition {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(text);
   } catch (error) {
     throw new UserError(`${displayPath}: not valid JSON (${(error as Error).message}); fix the syntax.`);
   }
   return parseImageDefinition(data, displayPath);
+}
+
+export function readImageDefinition(file: string, displayPath = file): ImageDefinition {
+  return parseImageDefinitionText(readFileSync(file, 'utf8'), displayPath);
 }
 
 export function imageDefinitionJsonSchema(): unknown {

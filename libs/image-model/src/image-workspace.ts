@@ -31,11 +31,16 @@ export interface ImageWorkspace {
   byImage: Map<string, ImageNode>;
 }
 
+/** A VERSION file's text (undefined: the file is missing) to its semantic version; `displayPath` names it in the error. */
+export function parseVersionText(text: string | undefined, displayPath: string): string {
+  if (text === undefined) throw new UserError(`${displayPath} is missing: create it with the image's semantic version, e.g. 1.0.0.`);
+  const version = text.trim();
+  if (!valid(version)) throw new UserError(`${displayPath}: "${version}" is not a semantic version; write one such as 1.0.0.`);
+  return version;
+}
+
 export function readVersionFile(file: string, displayPath: string): string {
-  if (!existsSync(file)) throw new UserError(`${displayPath} is missing: create it with the image's semantic version, e.g. 1.0.0.`);
-  const text = readFileSync(file, 'utf8').trim();
-  if (!valid(text)) throw new UserError(`${displayPath}: "${text}" is not a semantic version; write one such as 1.0.0.`);
-  return text;
+  return parseVersionText(existsSync(file) ? readFileSync(file, 'utf8') : undefined, displayPath);
 }
 
 /**

@@ -3,7 +3,14 @@ import { VersionActions } from 'nx/release';
 import { posix } from 'node:path';
 import { valid } from 'semver';
 import { resolveRegistry } from '@taskforge/engine';
-import { parseImageDefinition, parseTaskBuildDefaults, parseImageReference, TASK_BUILD_DEFAULTS_FILE, type ImageDefinition } from '@taskforge/image-model';
+import {
+  parseImageDefinitionText,
+  parseImageReference,
+  parseTaskBuildDefaults,
+  parseVersionText,
+  TASK_BUILD_DEFAULTS_FILE,
+  type ImageDefinition,
+} from '@taskforge/image-model';
 import { assertCleanWorkingTree, listTags, pinnedVersion, registryTagsForRelease, releasedVersions, releaseTagName, repinImage, tagCommit } from '@taskforge/release';
 import { UserError } from '@taskforge/user-errors';
 import { optionsFromNxJson } from '../plugin-options';
@@ -11,17 +18,9 @@ import { optionsFromNxJson } from '../plugin-options';
 // One check per `nx release` process, before any project is versioned.
 let workingTreeChecked = false;
 
-function readJson(tree: Tree, path: string): unknown {
-  try {
-    return JSON.parse(tree.read(path, 'utf-8') ?? '');
-  } catch (error) {
-    throw new UserError(`${path}: not valid JSON (${(error as Error).message}); fix the syntax.`);
-  }
-}
-
 function definitionAt(tree: Tree, root: string): ImageDefinition {
   const file = posix.join(root, 'image.json');
-  return parseImageDefinition(readJson(tree, file), file);
+  return parseImageDefinitionText(tree.read(file, 'utf-8') ?? '', file);
 }
 
 /**
@@ -54,11 +53,7 @@ export default class ImageVersionActions extends VersionActions {
 
   async readCurrentVersionFromSourceManifest(tree: Tree): Promise<{ currentVersion: string; manifestPath: string }> {
     const manifestPath = posix.join(this.root, 'VERSION');
-    const text = tree.read(manifestPath, 'utf-8');
-    if (text === null) throw new UserError(`${manifestPath} is missing: create it with the image's semantic version, e.g. 1.0.0.`);
-    const currentVersion = text.trim();
-    if (!valid(currentVersion)) throw new UserError(`${manifestPath}: "${currentVersion}" is not a semantic version; write one such as 1.0.0.`);
-    return { currentVersion, manifestPath };
+    return { currentVersion: parseVersionText(tree.read(manifestPath, 'utf-8') ?? undefined, manifestPath), manifestPath };
   }
 
   // Released versions are git tags; the registry only mirrors them.
@@ -150,8 +145,9 @@ export default class ImageVersionActions extends VersionActions {
     }
     if (dockerfile !== null) tree.write(dockerfilePath, dockerfile);
     if (buildArgs !== own.buildArgs) {
+      // Rewrites the file as written (not the parsed definition, which carries defaults) with the new buildArgs.
       const definitionFile = posix.join(this.root, 'image.json');
-      tree.write(definitionFile, `${JSON.stringify({ ...(readJson(tree, definitionFile) as object), buildArgs }, null, 2)}\n`);
+      tree.write(definitionFile, `${JSON.stringify({ ...JSON.parse(tree.read(definitionFile, 'utf-8')!), buildArgs }, null, 2)}\n`);
     }
     return logs;
   }
