@@ -1,6 +1,5 @@
 import type Docker from 'dockerode';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import {
@@ -12,7 +11,16 @@ import {
   tagImage,
   type LocalImage,
 } from '@taskforge/engine';
-import { imageLabels, parseImageReference, tagFollowsProject, type ImageProject, type ImageWorkspace } from '@taskforge/image-model';
+import {
+  gitRevision,
+  imageLabels,
+  parseImageReference,
+  sourceDate,
+  sourceUrl,
+  tagFollowsProject,
+  type ImageProject,
+  type ImageWorkspace,
+} from '@taskforge/image-model';
 import { buildRootfsTarball, tarballDigest } from '@taskforge/rootfs';
 import { UserError } from '@taskforge/user-errors';
 import { contentTag } from './content-key';
@@ -97,19 +105,6 @@ export function checkImageUses(image: ImageProject): void {
   }
 }
 
-function gitRevision(workspaceRoot: string): string | undefined {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: workspaceRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-function createdAt(): string {
-  const epoch = Number(process.env.SOURCE_DATE_EPOCH);
-  return (Number.isFinite(epoch) && epoch > 0 ? new Date(epoch * 1000) : new Date()).toISOString();
-}
-
 async function finalBase(docker: Docker, image: ImageProject): Promise<{ name?: string; digest?: string }> {
   const from = [...image.uses].reverse().find((use) => use.use.instruction === 'FROM');
   if (!from) return {};
@@ -150,7 +145,7 @@ export async function ensureImage(docker: Docker, request: EnsureImageRequest): 
     const labels = imageLabels(image, {
       contentKey: key,
       revision: gitRevision(request.workspaceRoot),
-      created: createdAt(),
+      created: sourceDate().toISOString(),
       source: sourceUrl(request.workspaceRoot),
       ...(await finalBase(docker, image).then((base) => ({ baseName: base.name, baseDigest: base.digest }))),
     });
@@ -228,22 +223,6 @@ async function shareContentTag(docker: Docker, id: string, registryRef: string, 
     return registryRef;
   } catch (error) {
     print(`not shared: ${(error as Error).message}`);
-    return undefined;
-  }
-}
-
-/** The repository URL from package.json, else git's origin; unset when neither is known. */
-function sourceUrl(workspaceRoot: string): string | undefined {
-  try {
-    const pkg = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8')) as { repository?: string | { url?: string } };
-    const fromPackage = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
-    if (fromPackage) return fromPackage;
-  } catch {
-    // no package.json: fall through to git
-  }
-  try {
-    return execFileSync('git', ['remote', 'get-url', 'origin'], { cwd: workspaceRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
-  } catch {
     return undefined;
   }
 }

@@ -21,3 +21,4 @@ export {
   readTaskBuildDefaults,
   type TaskBuildDefaults,
 } from './task-build-defaults';
+export { gitRevision, sourceUrl, sourceDate } from './workspace-source';

@@ -1,9 +1,8 @@
 import { readCachedProjectGraph, workspaceRoot } from '@nx/devkit';
 import type { ChangelogChange } from 'nx/release/changelog-renderer';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compare } from 'semver';
-import { readImageDefinition } from '@taskforge/image-model';
+import { readImageDefinition, sourceDate, sourceUrl } from '@taskforge/image-model';
 import { listTags, releasedVersions, renderChangelogEntry, type ChangelogCommit } from '@taskforge/release';
 import { readPackageRefresh } from '../package-refresh-file';
 
@@ -21,22 +20,9 @@ function breakingExplanation(body: string | undefined): string | undefined {
   return match?.[1].trim() || undefined;
 }
 
-function repositoryUrl(configured?: string): string | undefined {
-  if (configured) return configured;
-  const file = join(workspaceRoot, 'package.json');
-  if (!existsSync(file)) return undefined;
-  const repository = (JSON.parse(readFileSync(file, 'utf8')) as { repository?: string | { url?: string } }).repository;
-  return typeof repository === 'string' ? repository : repository?.url;
-}
-
 function imageName(project: string): string {
   const root = readCachedProjectGraph().nodes[project]?.data.root;
   return root ? readImageDefinition(join(workspaceRoot, root, 'image.json')).name : project;
-}
-
-function entryDate(): string {
-  const epoch = Number(process.env.SOURCE_DATE_EPOCH);
-  return (Number.isFinite(epoch) && epoch > 0 ? new Date(epoch * 1000) : new Date()).toISOString().slice(0, 10);
 }
 
 /**
@@ -68,11 +54,11 @@ export default class ImageChangelogRenderer {
     const refreshApplies = !!refresh && refresh.releasedVersion === lastReleased;
     const entry = await renderChangelogEntry({
       version: this.config.changelogEntryVersion,
-      date: entryDate(),
+      date: sourceDate().toISOString().slice(0, 10),
       commits,
       baseImages: (this.config.dependencyBumps ?? []).map((bump) => ({ image: imageName(bump.dependencyName), version: bump.newVersion })),
       movedPackages: refreshApplies ? refresh!.moved : undefined,
-      repositoryUrl: repositoryUrl(this.config.changelogRenderOptions?.repositoryUrl),
+      repositoryUrl: this.config.changelogRenderOptions?.repositoryUrl ?? sourceUrl(workspaceRoot),
     });
     // Nx puts one blank line between this entry and the previous ones.
     return entry.trimEnd();

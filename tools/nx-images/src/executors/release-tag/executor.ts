@@ -1,8 +1,8 @@
 import type { PromiseExecutor } from '@nx/devkit';
-import { readVersionFile } from '@taskforge/image-model';
+import { gitRevision, readVersionFile } from '@taskforge/image-model';
 import { assertCleanWorkingTree, createAnnotatedTag, releaseTagName, tagCommit } from '@taskforge/release';
-import { execFileSync } from 'node:child_process';
 import { join, posix } from 'node:path';
+import { UserError } from '@taskforge/user-errors';
 import { reportFailure } from '../executor-context';
 import type { ReleaseTagExecutorOptions } from './schema';
 
@@ -15,7 +15,8 @@ const releaseTagExecutor: PromiseExecutor<ReleaseTagExecutorOptions> = async (op
     const version = readVersionFile(join(context.root, root, 'VERSION'), posix.join(root, 'VERSION'));
     const tag = releaseTagName(project, version);
     const existing = tagCommit(context.root, tag);
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: context.root, encoding: 'utf8' }).trim();
+    const head = gitRevision(context.root);
+    if (!head) throw new UserError(`${context.root} is not a git checkout with a commit: release tags need one.`);
     if (existing) {
       print(existing === head ? `${tag} already tags HEAD` : `${tag} already exists (commit ${existing.slice(0, 12)}): nothing to do`);
       return { success: true };
