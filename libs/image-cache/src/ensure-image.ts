@@ -7,8 +7,8 @@ import {
   importRootfs,
   inspectLocalImage,
   pushImage,
-  readImageFile,
   tagImage,
+  type BuildRequest,
   type LocalImage,
 } from '@taskforge/engine';
 import {
@@ -24,6 +24,7 @@ import {
 import { buildRootfsTarball, tarballDigest } from '@taskforge/rootfs';
 import { UserError } from '@taskforge/user-errors';
 import { contentTag } from './content-key';
+import { readPackageRecord } from './package-record';
 import { findReusableImage } from './reuse';
 
 export type ImageOutcome = 'built' | 'reused from engine' | 'reused from registry';
@@ -50,30 +51,6 @@ export interface ImageRecord {
   packages?: Record<string, string>;
 }
 
-/** Where install-debian-packages records the resolved versions inside an image. */
-export const PACKAGE_RECORD_PATH = '/usr/share/openclaw/dpkg-versions.txt';
-
-/** `name=version` lines to a map. */
-export function parsePackageRecord(text: string): Record<string, string> {
-  const packages: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) packages[line.slice(0, eq)] = line.slice(eq + 1).trim();
-  }
-  return packages;
-}
-
-/** What moved between two package records: `name old -> new`, `+name version`, `-name`. */
-export function movedPackages(before: Record<string, string>, after: Record<string, string>): string[] {
-  const moved: string[] = [];
-  for (const [name, version] of Object.entries(after)) {
-    if (!(name in before)) moved.push(`+${name} ${version}`);
-    else if (before[name] !== version) moved.push(`${name} ${before[name]} -> ${version}`);
-  }
-  for (const name of Object.keys(before)) if (!(name in after)) moved.push(`-${name}`);
-  return moved.sort();
-}
-
 export interface EnsureImageRequest {
   workspaceRoot: string;
   workspace: ImageWorkspace;
@@ -85,6 +62,17 @@ export interface EnsureImageRequest {
   /** When a build is needed, run every Dockerfile step again (fresh Debian package resolution). */
   noCache?: boolean;
   print: (line: string) => void;
+}
+
+/** What every build of an image's Dockerfile sends: exactly its build context, its Dockerfile and build args. */
+export function dockerfileBuild(workspaceRoot: string, image: ImageProject): Pick<BuildRequest, 'contextDir' | 'files' | 'dockerfile' | 'buildArgs' | 'displayName'> {
+  return {
+    contextDir: join(workspaceRoot, image.root),
+    files: image.contextFiles,
+    dockerfile: posix.relative(image.root, image.dockerfile!),
+    buildArgs: image.definition.buildArgs,
+    displayName: image.project,
+  };
 }
 
 /** Refuses a Dockerfile whose in-repo images would not resolve to this build's parents. */
@@ -152,17 +140,7 @@ export async function ensureImage(docker: Docker, request: EnsureImageRequest): 
     if (image.definition.rootfs) {
       ({ id, layerDigest } = await buildFromRootfs(docker, image, keyRef, labels, request.print));
     } else {
-      id = await buildImage(docker, {
-        contextDir: join(request.workspaceRoot, image.root),
-        files: image.contextFiles,
-        dockerfile: posix.relative(image.root, image.dockerfile!),
-        tags: [keyRef, ...tags],
-        labels,
-        buildArgs: image.definition.buildArgs,
-        displayName: image.project,
-        noCache: request.noCache,
-        print: request.print,
-      });
+      id = await buildImage(docker, { ...dockerfileBuild(request.workspaceRoot, image), tags: [keyRef, ...tags], labels, noCache: request.noCache, print: request.print });
     }
     outcome = 'built';
     if (request.shareContentTag) sharedAs = await shareContentTag(docker, id, registryRef, request.print);
@@ -170,7 +148,7 @@ export async function ensureImage(docker: Docker, request: EnsureImageRequest): 
   for (const tag of [keyRef, ...tags]) await tagImage(docker, id, tag);
   const local = (await inspectLocalImage(docker, id)) as LocalImage;
   layerDigest ??= image.definition.rootfs ? local.layers[0] : undefined;
-  const packageRecord = await readImageFile(docker, id, PACKAGE_RECORD_PATH);
+  const packages = await readPackageRecord(docker, id);
   return {
     project: image.project,
     image: name,
@@ -185,7 +163,7 @@ export async function ensureImage(docker: Docker, request: EnsureImageRequest): 
     finishedAt: new Date().toISOString(),
     layerDigest,
     sharedAs,
-    packages: packageRecord === undefined ? undefined : parsePackageRecord(packageRecord),
+    packages,
   };
 }
 

@@ -1,11 +1,10 @@
 export { contentKey, contentKeys, contentTag, FileHashCache } from './content-key';
 export { findReusableImage, type ReuseSource } from './reuse';
+export { movedPackages, parsePackageRecord, readPackageRecord, PACKAGE_RECORD_PATH } from './package-record';
 export {
   ensureImage,
   checkImageUses,
-  movedPackages,
-  parsePackageRecord,
-  PACKAGE_RECORD_PATH,
+  dockerfileBuild,
   type EnsureImageRequest,
   type ImageRecord,
   type ImageOutcome,

@@ -1,7 +1,6 @@
 import type Docker from 'dockerode';
-import { posix, join } from 'node:path';
-import { buildImage, inspectLocalImage, pullImage, readImageFile } from '@taskforge/engine';
-import { ensureImage, movedPackages, PACKAGE_RECORD_PATH, parsePackageRecord } from '@taskforge/image-cache';
+import { buildImage, inspectLocalImage, pullImage } from '@taskforge/engine';
+import { dockerfileBuild, ensureImage, movedPackages, PACKAGE_RECORD_PATH, readPackageRecord } from '@taskforge/image-cache';
 import { buildOrder } from '@taskforge/image-model';
 import { listTags, releasedVersions } from '@taskforge/release';
 import { UserError } from '@taskforge/user-errors';
@@ -13,11 +12,6 @@ export interface RefreshRequest extends LoadedImages {
   workspaceRoot: string;
   project: string;
   print: (line: string) => void;
-}
-
-async function packagesOf(docker: Docker, reference: string): Promise<Record<string, string> | undefined> {
-  const text = await readImageFile(docker, reference, PACKAGE_RECORD_PATH);
-  return text === undefined ? undefined : parsePackageRecord(text);
 }
 
 /**
@@ -35,11 +29,11 @@ export async function refreshPackages(docker: Docker, request: RefreshRequest): 
   if (!image.dockerfile) throw new UserError(`${image.project} is built from a root filesystem recipe, which resolves its packages on every build; release it with \`npx nx release patch --projects=${image.project}\`.`);
 
   const releasedReference = `${request.registry}/${name}:${last}`;
-  let before = (await inspectLocalImage(docker, `${name}:${last}`)) ? await packagesOf(docker, `${name}:${last}`) : undefined;
+  let before = (await inspectLocalImage(docker, `${name}:${last}`)) ? await readPackageRecord(docker, `${name}:${last}`) : undefined;
   if (!before) {
     request.print(`reading the package record of ${releasedReference}`);
     if (!(await pullImage(docker, releasedReference))) throw new UserError(`${releasedReference} is not in the registry: publish ${last} first (\`npx nx release publish --projects=${image.project}\`).`);
-    before = await packagesOf(docker, releasedReference);
+    before = await readPackageRecord(docker, releasedReference);
   }
   if (!before) throw new UserError(`${name}:${last} records no Debian package versions (${PACKAGE_RECORD_PATH}); only images that install packages with install-debian-packages can be refreshed.`);
 
@@ -48,17 +42,7 @@ export async function refreshPackages(docker: Docker, request: RefreshRequest): 
   }
   const candidate = `${name}:package-refresh`;
   request.print(`building ${candidate} without cache`);
-  await buildImage(docker, {
-    contextDir: join(request.workspaceRoot, image.root),
-    files: image.contextFiles,
-    dockerfile: posix.relative(image.root, image.dockerfile),
-    tags: [candidate],
-    labels: {},
-    buildArgs: image.definition.buildArgs,
-    displayName: image.project,
-    noCache: true,
-    print: request.print,
-  });
-  const after = (await packagesOf(docker, candidate)) ?? {};
+  await buildImage(docker, { ...dockerfileBuild(request.workspaceRoot, image), tags: [candidate], labels: {}, noCache: true, print: request.print });
+  const after = (await readPackageRecord(docker, candidate)) ?? {};
   return { project: image.project, releasedVersion: last, moved: movedPackages(before, after), checkedAt: new Date().toISOString() };
 }
