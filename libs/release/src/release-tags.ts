@@ -17,6 +17,14 @@ export function releasedVersions(project: string, tagNames: readonly string[]): 
     .filter((version) => valid(version) !== null);
 }
 
+/** The highest released version of `project`, or the highest below `below`; undefined when there is none. */
+export function latestRelease(project: string, tagNames: readonly string[], below?: string): string | undefined {
+  return releasedVersions(project, tagNames)
+    .filter((version) => !below || compare(version, below) < 0)
+    .sort(compare)
+    .pop();
+}
+
 /**
  * Registry tags a release of `version` gets: `X.Y.Z` always; `X.Y`, `X` and
  * `latest` only while no other released version is higher in that line, so

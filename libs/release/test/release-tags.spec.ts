@@ -1,10 +1,18 @@
-import { registryTagsForRelease, releasedVersions, releaseTagName } from '../src/release-tags';
+import { latestRelease, registryTagsForRelease, releasedVersions, releaseTagName } from '../src/release-tags';
 import { pinnedVersion, repinImage } from '../src/dockerfile-pins';
 
 describe('release tags', () => {
   it('names tags <project>-v<version> and reads them back, ignoring other projects and non-semver tags', () => {
     expect(releaseTagName('agent-base', '1.0.1')).toBe('agent-base-v1.0.1');
     expect(releasedVersions('agent-base', ['agent-base-v1.0.0', 'agent-base-v1.1.0', 'agent-base-vnext', 'agent-base-ds-v9.0.0', 'agent-go-v2.0.0'])).toEqual(['1.0.0', '1.1.0']);
+  });
+
+  it('finds the latest release, or the latest below a version, by semver order', () => {
+    const tags = ['agent-go-v1.10.0', 'agent-go-v1.9.0', 'agent-go-v2.0.0', 'agent-base-v9.0.0'];
+    expect(latestRelease('agent-go', tags)).toBe('2.0.0');
+    expect(latestRelease('agent-go', tags, '2.0.0')).toBe('1.10.0');
+    expect(latestRelease('agent-go', tags, '1.9.0')).toBeUndefined();
+    expect(latestRelease('agent-node', tags)).toBeUndefined();
   });
 
   it('moves X.Y, X and latest only while the release is the highest of each line', () => {

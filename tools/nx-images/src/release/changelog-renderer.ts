@@ -1,9 +1,8 @@
 import { readCachedProjectGraph, workspaceRoot } from '@nx/devkit';
 import type { ChangelogChange } from 'nx/release/changelog-renderer';
 import { join } from 'node:path';
-import { compare } from 'semver';
 import { readImageDefinition, sourceDate, sourceUrl } from '@taskforge/image-model';
-import { listTags, releasedVersions, renderChangelogEntry, type ChangelogCommit } from '@taskforge/release';
+import { latestRelease, listTags, renderChangelogEntry, type ChangelogCommit } from '@taskforge/release';
 import { readPackageRefresh } from '../package-refresh-file';
 
 interface RendererConfig {
@@ -50,8 +49,7 @@ export default class ImageChangelogRenderer {
     }));
     const refresh = project ? readPackageRefresh(workspaceRoot, project) : undefined;
     // Only a refresh checked against the latest release describes this one.
-    const lastReleased = project ? releasedVersions(project, listTags(workspaceRoot)).sort(compare).pop() : undefined;
-    const refreshApplies = !!refresh && refresh.releasedVersion === lastReleased;
+    const refreshApplies = !!refresh && refresh.releasedVersion === latestRelease(refresh.project, listTags(workspaceRoot));
     const entry = await renderChangelogEntry({
       version: this.config.changelogEntryVersion,
       date: sourceDate().toISOString().slice(0, 10),

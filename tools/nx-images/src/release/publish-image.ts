@@ -3,9 +3,8 @@ import { inspectLocalImage, pushImage, registryTagDigest, tagImage } from '@task
 import { contentTag, ensureImage, type ImageRecord } from '@taskforge/image-cache';
 import { runImageChecks } from '@taskforge/image-checks';
 import { buildOrder, type ImageProject } from '@taskforge/image-model';
-import { filesChangedSince, listTags, registryTagsForRelease, releasedVersions, releaseTagName, tagCommit } from '@taskforge/release';
+import { filesChangedSince, latestRelease, listTags, registryTagsForRelease, releasedVersions, releaseTagName, tagCommit } from '@taskforge/release';
 import { UserError } from '@taskforge/user-errors';
-import { compare } from 'semver';
 import type { LoadedImages } from '../image-workspace-loader';
 
 export interface PublishRequest extends LoadedImages {
@@ -30,13 +29,6 @@ export function describePublishPlan(request: PublishRequest, version: string): s
   const image = request.workspace.projects.get(request.project)!;
   const references = releaseReferences(request, image, version);
   return `would build or reuse ${image.definition.name}:${version}, run its checks, then push ${references.join(', ')} (an existing ${image.definition.name}:${version} with another digest stops the publish)`;
-}
-
-function previousRelease(project: string, version: string, tags: string[]): string | undefined {
-  return releasedVersions(project, tags)
-    .filter((other) => compare(other, version) < 0)
-    .sort(compare)
-    .pop();
 }
 
 /** Refuses to publish a tagged version from sources that moved on since its tag. */
@@ -84,15 +76,16 @@ export async function publishImage(docker: Docker, request: PublishRequest): Pro
     return { outcome: 'already published', digest: sharedDigest };
   }
 
+  // No source change since the previous release (a security refresh or a new base): resolve packages anew, not from BuildKit's cache.
+  const previous = latestRelease(image.project, listTags(request.workspaceRoot), version);
+  const noCache = !!previous && filesChangedSince(request.workspaceRoot, releaseTagName(image.project, previous), image.root, RELEASE_FILES).length === 0;
+  if (noCache) request.print(`no source change since ${previous}: building without BuildKit's cache so Debian packages resolve anew`);
   const started = Date.now();
   let record: ImageRecord | undefined;
   for (const each of buildOrder(request.workspace, request.project)) {
-    const previous = each.project === image.project ? previousRelease(image.project, version, listTags(request.workspaceRoot)) : undefined;
-    // No source change since the previous release (a security refresh or a new base): resolve packages anew, not from BuildKit's cache.
-    const noCache = !!previous && filesChangedSince(request.workspaceRoot, releaseTagName(image.project, previous), image.root, RELEASE_FILES).length === 0;
-    if (noCache) request.print(`no source change since ${previous}: building without BuildKit's cache so Debian packages resolve anew`);
-    const ensured = await ensureImage(docker, { ...request, project: each.project, shareContentTag: false, noCache });
-    if (each.project === image.project) record = ensured;
+    const own = each.project === image.project;
+    const ensured = await ensureImage(docker, { ...request, project: each.project, shareContentTag: false, noCache: own && noCache });
+    if (own) record = ensured;
   }
 
   const built = Date.now();

@@ -2,9 +2,8 @@ import type Docker from 'dockerode';
 import { buildImage, inspectLocalImage, pullImage } from '@taskforge/engine';
 import { dockerfileBuild, ensureImage, movedPackages, PACKAGE_RECORD_PATH, readPackageRecord } from '@taskforge/image-cache';
 import { buildOrder } from '@taskforge/image-model';
-import { listTags, releasedVersions } from '@taskforge/release';
+import { latestRelease, listTags } from '@taskforge/release';
 import { UserError } from '@taskforge/user-errors';
-import { compare } from 'semver';
 import type { LoadedImages } from '../image-workspace-loader';
 import type { PackageRefresh } from '../package-refresh-file';
 
@@ -23,8 +22,7 @@ export interface RefreshRequest extends LoadedImages {
 export async function refreshPackages(docker: Docker, request: RefreshRequest): Promise<PackageRefresh> {
   const image = request.workspace.projects.get(request.project)!;
   const name = image.definition.name;
-  const released = releasedVersions(image.project, listTags(request.workspaceRoot)).sort(compare);
-  const last = released.pop();
+  const last = latestRelease(image.project, listTags(request.workspaceRoot));
   if (!last) throw new UserError(`${image.project} has no release yet (no ${image.project}-v* tag): release it first, then refresh it.`);
   if (!image.dockerfile) throw new UserError(`${image.project} is built from a root filesystem recipe, which resolves its packages on every build; release it with \`npx nx release patch --projects=${image.project}\`.`);
 
