@@ -13,6 +13,13 @@ export interface LoadedImages {
   registry: string;
 }
 
+/** One image project's task: the graph and keys it needs, and a printer prefixed by the project. */
+export interface ImageTaskGraph extends LoadedImages {
+  project: string;
+  workspaceRoot: string;
+  print: (line: string) => void;
+}
+
 /** Reads all image projects from the given image.json files and resolves what each Dockerfile uses. */
 export function loadImageGraph(
   workspaceRoot: string,

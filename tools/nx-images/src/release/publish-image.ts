@@ -5,34 +5,26 @@ import { runImageChecks } from '@taskforge/image-checks';
 import { buildOrder, type ImageProject } from '@taskforge/image-model';
 import { filesChangedSince, latestRelease, listTags, registryTagsForRelease, releasedVersions, releaseTagName, tagCommit } from '@taskforge/release';
 import { UserError } from '@taskforge/user-errors';
-import type { LoadedImages } from '../image-workspace-loader';
-
-export interface PublishRequest extends LoadedImages {
-  workspaceRoot: string;
-  project: string;
-  print: (line: string) => void;
-}
-
-export type PublishOutcome = 'not released' | 'already published' | 'published';
+import type { ImageTaskGraph } from '../image-workspace-loader';
 
 // Files a release itself writes; a change to them alone is no change of the image's sources.
 const RELEASE_FILES = ['VERSION', 'CHANGELOG.md'];
 
 /** Registry references of a release: `registry/name:X.Y.Z` first, then the lines it leads (X.Y, X, latest). */
-export function releaseReferences(request: LoadedImages & { workspaceRoot: string }, image: ImageProject, version: string): string[] {
+function releaseReferences(request: ImageTaskGraph, image: ImageProject, version: string): string[] {
   const released = releasedVersions(image.project, listTags(request.workspaceRoot));
   return registryTagsForRelease(version, [...released, version]).map((tag) => `${request.registry}/${image.definition.name}:${tag}`);
 }
 
 /** What publish would do, without an engine: for --dry-run. */
-export function describePublishPlan(request: PublishRequest, version: string): string {
+export function describePublishPlan(request: ImageTaskGraph, version: string): string {
   const image = request.workspace.projects.get(request.project)!;
   const references = releaseReferences(request, image, version);
   return `would build or reuse ${image.definition.name}:${version}, run its checks, then push ${references.join(', ')} (an existing ${image.definition.name}:${version} with another digest stops the publish)`;
 }
 
 /** Refuses to publish a tagged version from sources that moved on since its tag. */
-function assertSourcesMatchTag(request: PublishRequest, tag: string): void {
+function assertSourcesMatchTag(request: ImageTaskGraph, tag: string): void {
   for (const image of buildOrder(request.workspace, request.project)) {
     const changed = filesChangedSince(request.workspaceRoot, tag, image.root, RELEASE_FILES);
     if (changed.length) {
@@ -55,14 +47,14 @@ async function allPointTo(references: string[], digest: string | undefined): Pro
  * checks, pushes X.Y.Z and the lines it leads. Re-running finishes what a
  * failed run left; an X.Y.Z that points to another image is never replaced.
  */
-export async function publishImage(docker: Docker, request: PublishRequest): Promise<{ outcome: PublishOutcome; digest?: string }> {
+export async function publishImage(docker: Docker, request: ImageTaskGraph): Promise<void> {
   const image = request.workspace.projects.get(request.project)!;
   const { version } = image;
   const name = image.definition.name;
   const tag = releaseTagName(image.project, version);
   if (!tagCommit(request.workspaceRoot, tag)) {
     request.print(`${name}:${version} is not released (no git tag ${tag}): nothing to publish`);
-    return { outcome: 'not released' };
+    return;
   }
   assertSourcesMatchTag(request, tag);
 
@@ -73,7 +65,7 @@ export async function publishImage(docker: Docker, request: PublishRequest): Pro
   const sharedDigest = await registryTagDigest(contentReference);
   if (await allPointTo(references, sharedDigest)) {
     request.print(`already published: ${references.join(', ')} = ${sharedDigest}`);
-    return { outcome: 'already published', digest: sharedDigest };
+    return;
   }
 
   // No source change since the previous release (a security refresh or a new base): resolve packages anew, not from BuildKit's cache.
@@ -113,5 +105,4 @@ export async function publishImage(docker: Docker, request: PublishRequest): Pro
   const seconds = (from: number, to: number) => ((to - from) / 1000).toFixed(1);
   request.print(`publish phases: build ${seconds(started, built)}s, checks ${seconds(built, checked)}s, push ${seconds(checked, Date.now())}s`);
   request.print(`published ${references.join(', ')} = ${digest} (${((local?.size ?? 0) / 1e6).toFixed(1)} MB)`);
-  return { outcome: 'published', digest };
 }

@@ -4,14 +4,8 @@ import { dockerfileBuild, ensureImage, movedPackages, PACKAGE_RECORD_PATH, readP
 import { buildOrder } from '@taskforge/image-model';
 import { latestRelease, listTags } from '@taskforge/release';
 import { UserError } from '@taskforge/user-errors';
-import type { LoadedImages } from '../image-workspace-loader';
+import type { ImageTaskGraph } from '../image-workspace-loader';
 import type { PackageRefresh } from '../package-refresh-file';
-
-export interface RefreshRequest extends LoadedImages {
-  workspaceRoot: string;
-  project: string;
-  print: (line: string) => void;
-}
 
 /**
  * Builds the image again without any cache, so apt resolves every Debian
@@ -19,7 +13,7 @@ export interface RefreshRequest extends LoadedImages {
  * security refresh would ship. The build is a candidate only; publishing
  * the refresh builds it again, for the released version.
  */
-export async function refreshPackages(docker: Docker, request: RefreshRequest): Promise<PackageRefresh> {
+export async function refreshPackages(docker: Docker, request: ImageTaskGraph): Promise<PackageRefresh> {
   const image = request.workspace.projects.get(request.project)!;
   const name = image.definition.name;
   const last = latestRelease(image.project, listTags(request.workspaceRoot));

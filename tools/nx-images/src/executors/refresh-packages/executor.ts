@@ -8,7 +8,7 @@ const refreshPackagesExecutor: PromiseExecutor<RefreshPackagesExecutorOptions> =
   const project = context.projectName!;
   try {
     const task = await imageTaskContext(context, options.registry);
-    const refresh = await refreshPackages(task.docker, { ...task, project, print: task.print });
+    const refresh = await refreshPackages(task.docker, task);
     writePackageRefresh(task.workspaceRoot, refresh);
     if (refresh.moved.length === 0) {
       task.print(`no Debian package moved since ${refresh.releasedVersion}: nothing to refresh`);

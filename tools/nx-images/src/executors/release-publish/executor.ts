@@ -1,8 +1,6 @@
 import type { PromiseExecutor } from '@nx/devkit';
-import { definitionFilesOf, loadImages } from '../../image-workspace-loader';
-import { optionsFromNxJson } from '../../plugin-options';
 import { describePublishPlan, publishImage } from '../../release/publish-image';
-import { imageTaskContext, reportFailure } from '../executor-context';
+import { imageTaskContext, imageTaskGraph, reportFailure } from '../executor-context';
 import type { ReleasePublishExecutorOptions } from './schema';
 
 const releasePublishExecutor: PromiseExecutor<ReleasePublishExecutorOptions> = async (options, context) => {
@@ -15,15 +13,13 @@ const releasePublishExecutor: PromiseExecutor<ReleasePublishExecutorOptions> = a
       return { success: true };
     }
     if (options.dryRun || process.env.NX_DRY_RUN === 'true') {
-      const projects = context.projectsConfigurations.projects;
-      const pluginOptions = optionsFromNxJson(context.nxJsonConfiguration);
-      const loaded = loadImages(context.root, definitionFilesOf(context.root, projects), { ...pluginOptions, registry: options.registry ?? pluginOptions.registry }, projects, project);
-      const version = decided?.newVersion ?? loaded.workspace.projects.get(project)!.version;
-      print(`dry run: ${describePublishPlan({ ...loaded, workspaceRoot: context.root, project, print }, version)}`);
+      const graph = imageTaskGraph(context, options.registry);
+      const version = decided?.newVersion ?? graph.workspace.projects.get(project)!.version;
+      print(`dry run: ${describePublishPlan(graph, version)}`);
       return { success: true };
     }
     const task = await imageTaskContext(context, options.registry);
-    await publishImage(task.docker, { ...task, project, print: task.print });
+    await publishImage(task.docker, task);
     return { success: true };
   } catch (error) {
     return reportFailure(project, error);
