@@ -16,14 +16,10 @@ const MANIFEST_TYPES = [
  * unreachable registry answer "no", and the push that follows says why).
  */
 export async function registryHasTag(reference: string): Promise<boolean> {
-  const { registry, repository, tag } = parseImageReference(reference);
-  if (!registry) return false;
-  try {
-    const response = await fetch(`${registryBaseUrl(registry)}/v2/${repository}/manifests/${tag ?? 'latest'}`, { method: 'HEAD', headers: headersFor(registry), signal: AbortSignal.timeout(5000) });
-    return response.status === 200;
-  } catch {
-    return false;
-  }
+  return registryTagDigest(reference).then(
+    (digest) => digest !== undefined,
+    () => false,
+  );
 }
 
 function headersFor(registry: string): Record<string, string> {
