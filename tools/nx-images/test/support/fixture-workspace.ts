@@ -132,8 +132,10 @@ export function createFixtureWorkspace(options: { git?: boolean; images?: Fixtur
     },
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
-  if (options.release) write('.nxignore', readFileSync(join(REPO_ROOT, '.nxignore'), 'utf8'));
-  if (options.release) write('config/task-builds.json', `${JSON.stringify({ defaultBaseImage: `${image('base')}:1.0.0` }, null, 2)}\n`);
+  if (options.release) {
+    write('.nxignore', readFileSync(join(REPO_ROOT, '.nxignore'), 'utf8'));
+    write('config/task-builds.json', `${JSON.stringify({ defaultBaseImage: `${image('base')}:1.0.0` }, null, 2)}\n`);
+  }
   if (options.git) {
     fixture.git(['init', '-q', '-b', 'main']);
     fixture.git(['config', 'user.name', 'fixture']);

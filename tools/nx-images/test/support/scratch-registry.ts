@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registryAnswers, waitFor, writeRegistryConfig } from '@taskforge/engine-setup';
@@ -7,6 +7,8 @@ import { registryAnswers, waitFor, writeRegistryConfig } from '@taskforge/engine
 export interface ScratchRegistry {
   /** `localhost:PORT`, as image references name it. */
   address: string;
+  /** Its own folder, removed with it. */
+  dir: string;
   /** Stops the server; its storage stays, so start() brings the same contents back. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -15,14 +17,20 @@ export interface ScratchRegistry {
   remove(): Promise<void>;
 }
 
-/** A real distribution registry of its own on loopback, so a test can take it down and count what it holds. Pick a port fetch() allows (not 5060/5061). */
-export async function startScratchRegistry(port: number): Promise<ScratchRegistry> {
+/** A real distribution registry of its own on loopback (htpasswd auth when given), so a test can take it down and count what it holds. Pick a port fetch() allows (not 5060/5061). */
+export async function startScratchRegistry(port: number, options: { htpasswd?: string } = {}): Promise<ScratchRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'scratch-registry-'));
   const listen = `127.0.0.1:${port}`;
-  writeRegistryConfig(join(dir, 'config.yml'), { listen, dataDir: join(dir, 'data') });
+  let htpasswdFile: string | undefined;
+  if (options.htpasswd) {
+    htpasswdFile = join(dir, 'htpasswd');
+    writeFileSync(htpasswdFile, options.htpasswd);
+  }
+  writeRegistryConfig(join(dir, 'config.yml'), { listen, dataDir: join(dir, 'data'), htpasswdFile });
   let child: ChildProcess | undefined;
   const registry: ScratchRegistry = {
     address: `localhost:${port}`,
+    dir,
     async start() {
       child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
       if (!(await waitFor(() => registryAnswers(listen, 500), 20000))) throw new Error(`test registry on ${listen} did not start`);
