@@ -40,9 +40,9 @@ export function listTags(cwd: string): string[] {
   return git(cwd, ['tag', '--list']).split('\n').filter(Boolean);
 }
 
-/** Whether any file under `root` (relative to the repo), other than `except`, differs between `from` and HEAD. */
-export function filesChangedSince(cwd: string, from: string, root: string, except: readonly string[]): string[] {
-  const pathspecs = [root, ...except.map((file) => `:(exclude)${root}/${file}`)];
+/** Files under any of `roots` (relative to the repo), other than their `except` files, that differ between `from` and HEAD. */
+export function filesChangedSince(cwd: string, from: string, roots: readonly string[], except: readonly string[]): string[] {
+  const pathspecs = roots.flatMap((root) => [root, ...except.map((file) => `:(exclude)${root}/${file}`)]);
   return git(cwd, ['diff', '--name-only', from, 'HEAD', '--', ...pathspecs]).split('\n').filter(Boolean);
 }
 

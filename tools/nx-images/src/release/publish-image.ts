@@ -25,13 +25,12 @@ export function describePublishPlan(request: ImageTaskGraph, version: string): s
 
 /** Refuses to publish a tagged version from sources that moved on since its tag. */
 function assertSourcesMatchTag(request: ImageTaskGraph, tag: string): void {
-  for (const image of buildOrder(request.workspace, request.project)) {
-    const changed = filesChangedSince(request.workspaceRoot, tag, image.root, RELEASE_FILES);
-    if (changed.length) {
-      throw new UserError(
-        `${request.project}: ${changed[0]}${changed.length > 1 ? ` (and ${changed.length - 1} more)` : ''} changed since ${tag}, so this checkout would not publish what was released: publish from the tagged commit (\`git checkout ${tag}\`), or release a new version.`,
-      );
-    }
+  const roots = buildOrder(request.workspace, request.project).map((image) => image.root);
+  const changed = filesChangedSince(request.workspaceRoot, tag, roots, RELEASE_FILES);
+  if (changed.length) {
+    throw new UserError(
+      `${request.project}: ${changed[0]}${changed.length > 1 ? ` (and ${changed.length - 1} more)` : ''} changed since ${tag}, so this checkout would not publish what was released: publish from the tagged commit (\`git checkout ${tag}\`), or release a new version.`,
+    );
   }
 }
 
@@ -70,7 +69,7 @@ export async function publishImage(docker: Docker, request: ImageTaskGraph): Pro
 
   // No source change since the previous release (a security refresh or a new base): resolve packages anew, not from BuildKit's cache.
   const previous = latestRelease(image.project, listTags(request.workspaceRoot), version);
-  const noCache = !!previous && filesChangedSince(request.workspaceRoot, releaseTagName(image.project, previous), image.root, RELEASE_FILES).length === 0;
+  const noCache = !!previous && filesChangedSince(request.workspaceRoot, releaseTagName(image.project, previous), [image.root], RELEASE_FILES).length === 0;
   if (noCache) request.print(`no source change since ${previous}: building without BuildKit's cache so Debian packages resolve anew`);
   const started = Date.now();
   let record: ImageRecord | undefined;
@@ -97,7 +96,8 @@ export async function publishImage(docker: Docker, request: ImageTaskGraph): Pro
     );
   }
   for (const reference of references) {
-    if ((await registryTagDigest(reference)) === digest) continue;
+    const current = reference === references[0] ? existing : await registryTagDigest(reference);
+    if (current === digest) continue;
     await tagImage(docker, record!.id, reference);
     await pushImage(docker, reference);
   }
