@@ -1,5 +1,7 @@
-export { action, runCommandAction, readFileAction, writeFileAction, listFilesAction, ACTION_TYPES, type Action, type ActionInput, type ActionType } from './actions';
-export { policy, policyRule, decision, type Policy, type PolicyRule, type Decision } from './policy';
+export { CONTRACT_LIMITS } from './limits';
+export { ACTION_ID_PATTERN, action, runCommandAction, readFileAction, writeFileAction, listFilesAction, ACTION_TYPES, type Action, type ActionInput, type ActionType } from './actions';
+export { COMMAND_PROGRAM_PATTERN, policy, policyRule, decision, type Policy, type PolicyRule, type Decision } from './policy';
+export { EXEC_WRAPPER_PROGRAMS, isExecWrapper, policyContradictions, describeContradiction, type PolicyContradiction } from './policy-consistency';
 export {
   registerRequest,
   registerResponse,

@@ -21,7 +21,7 @@ export const nextActionResponse = z.union([
 export const actionResult = z
   .object({
     action_id: z.string(),
-    status: z.enum(['succeeded', 'failed', 'denied', 'timed_out', 'cancelled']),
+    status: z.enum(['succeeded', 'failed', 'denied', 'rejected', 'timed_out', 'cancelled']).describe('rejected: the action broke the contract and was neither evaluated nor run'),
     decision,
     exit_code: z.number().int().nullable().optional(),
     stdout: z.string().optional(),

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { ACTION_TYPES } from './actions';
 
+/** The program part of a command pattern: `*`, a name (found through PATH), or an absolute path; no wildcards. */
+export const COMMAND_PROGRAM_PATTERN = /^(\*|[^\s/*?[\]]+|\/[^\s*?[\]]+)$/;
+
+const commandPattern = z
+  .string()
+  .min(1)
+  .refine((pattern) => COMMAND_PROGRAM_PATTERN.test(pattern.split(' ', 1)[0]), {
+    message: 'the program (first word) must be *, a name found through PATH or an absolute path, without wildcards',
+  });
+
 /**
  * A task's policy. Rules match an action by type and, optionally, by command
  * line (run_command) or workspace path (file actions), with shell-style
@@ -11,8 +21,20 @@ export const policyRule = z
     id: z.string().min(1),
     effect: z.enum(['allow', 'deny']),
     actions: z.array(z.enum([...ACTION_TYPES, '*'])).min(1),
-    commands: z.array(z.string().min(1)).optional().describe('patterns for the command line (argv joined with spaces)'),
-    paths: z.array(z.string().min(1)).optional().describe('patterns for the workspace-relative path'),
+    commands: z
+      .array(commandPattern)
+      .min(1)
+      .optional()
+      .describe('"<program> <argument pattern>": the program is a name found through PATH, an absolute path, or * for any; it matches argv[0] when both resolve to the same executable. The rest is a shell-style wildcard pattern for the arguments (shell-quoted, joined with spaces); no rest means no arguments'),
+    paths: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('shell-style wildcard patterns for the canonical workspace-relative path (after "." and ".." are resolved and symlinks inside the workspace followed)'),
+    arbitrary_code: z
+      .boolean()
+      .optional()
+      .describe('true on an allow rule that lets an interpreter or exec wrapper run: its author knows the deny rules cannot stop what that program does'),
   })
   .strict();
 
@@ -20,6 +42,7 @@ export const policy = z
   .object({
     task_id: z.string().min(1),
     revision: z.string().min(1).describe('changes whenever the policy changes'),
+    serial: z.number().int().positive().describe('goes up whenever the policy changes; the runtime never accepts a serial below the one in force'),
     issued_at: z.string().datetime(),
     rules: z.array(policyRule),
   })
