@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AGENT } from './support';
+import { httpsJson, makeTestPki } from './tls-support';
+
+const REPO_ROOT = resolve(__dirname, '../../..');
+const MAIN = join(REPO_ROOT, 'apps/control-plane/src/main.ts');
+const TOKEN = 'tfo_main-spec-operator-token-0123456789';
+const GOOD_POLICY = JSON.stringify({ serial: 1, tasks: { '*': { rules: [{ id: 'files', effect: 'allow', actions: ['list_files'] }] } } });
+
+interface Started {
+  child: ChildProcess;
+  /** The address it listens on, once it does. */
+  url?: string;
+  exitCode?: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'cp-main-'));
+let files = 0;
+function file(content: string): string {
+  const path = join(dir, `file-${(files += 1)}`);
+  writeFileSync(path, content);
+  return path;
+}
+
+const running: ChildProcess[] = [];
+
+/** Runs main.ts with only the given CONTROL_PLANE_* variables, until it listens or exits. */
+function startMain(env: Record<string, string>): Promise<Started> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CONTROL_PLANE_')));
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: REPO_ROOT,
+    env: { ...inherited, CONTROL_PLANE_HOST: '127.0.0.1', CONTROL_PLANE_PORT: '0', CONTROL_PLANE_POLICY_FILE: file(GOOD_POLICY), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  const started: Started = { child, stdout: '', stderr: '' };
+  return new Promise((done) => {
+    child.stderr!.on('data', (chunk: Buffer) => (started.stderr += chunk.toString('utf8')));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      started.stdout += chunk.toString('utf8');
+      const url = /control plane on (https?:\/\/[^,\s]+)/.exec(started.stdout)?.[1];
+      if (url && !started.url) done({ ...started, url });
+    });
+    child.on('exit', (code) => done({ ...started, exitCode: code }));
+  });
+}
+
+afterEach(() => {
+  // Only the processes this spec started, by their own handle.
+  for (const child of running.splice(0)) if (child.exitCode === null) child.kill();
+});
+
+jest.setTimeout(30000);
+
+describe('main.ts', () => {
+  describe('refuses to start on a configuration problem: exit 2, one line on stderr', () => {
+    const contradictory = JSON.stringify({
+      serial: 3,
+      tasks: {
+        'ci-*': {
+          rules: [
+            { id: 'run-tests', effect: 'allow', actions: ['run_command'], commands: ['npm test', 'python3 -m pytest *'] },
+            { id: 'no-deploy-keys', effect: 'deny', actions: ['*'], paths: ['.deploy/*'] },
+          ],
+        },
+      },
+    });
+    it.each<[string, () => Record<string, string>, (stderr: string) => void]>([
+      [
+        'a contradictory policy file',
+        () => ({ CONTROL_PLANE_POLICY_FILE: file(contradictory), CONTROL_PLANE_OPERATOR_TOKEN: TOKEN }),
+        (line) => {
+          expect(line).toMatch(/^\[control-plane\] policy file \/\S+ is contradictory: task pattern "ci-\*": allow rule "run-tests" lets "npm" run, which can do what deny rule "no-deploy-keys" forbids; narrow the allow rule or mark it "arbitrary_code": true$/);
+        },
+      ],
+      ['a policy file without serial', () => ({ CONTROL_PLANE_POLICY_FILE: file('{"tasks": {}}'), CONTROL_PLANE_OPERATOR_TOKEN: TOKEN }), (line) => expect(line).toMatch(/is invalid: serial: /)],
+      ['a policy file that is not JSON', () => ({ CONTROL_PLANE_POLICY_FILE: file('{'), CONTROL_PLANE_OPERATOR_TOKEN: TOKEN }), (line) => expect(line).toMatch(/is invalid: /)],
+      ['a missing policy file', () => ({ CONTROL_PLANE_POLICY_FILE: join(dir, 'absent.json'), CONTROL_PLANE_OPERATOR_TOKEN: TOKEN }), (line) => expect(line).toContain('does not exist')],
+      ['both token variables', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_OPERATOR_TOKEN_FILE: file(TOKEN) }), (line) => expect(line).toContain('not both')],
+      ['an unreadable token file', () => ({ CONTROL_PLANE_OPERATOR_TOKEN_FILE: join(dir, 'no-token') }), (line) => expect(line).toContain('CONTROL_PLANE_OPERATOR_TOKEN_FILE=')],
+      ['a short operator token', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: 'short' }), (line) => expect(line).toContain('operatorToken must be at least 16 characters')],
+      ['an empty token file', () => ({ CONTROL_PLANE_OPERATOR_TOKEN_FILE: file('\n') }), (line) => expect(line).toContain('operatorToken must be at least 16 characters')],
+      ['a heartbeat interval that is not a number', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_HEARTBEAT_INTERVAL_S: 'soon' }), (line) => expect(line).toContain('CONTROL_PLANE_HEARTBEAT_INTERVAL_S=soon must be a positive number')],
+      ['a zero heartbeat interval', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_HEARTBEAT_INTERVAL_S: '0' }), (line) => expect(line).toContain('must be a positive number')],
+      ['a fractional missed-heartbeat count', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_LOST_AFTER_MISSED_HEARTBEATS: '1.5' }), (line) => expect(line).toContain('CONTROL_PLANE_LOST_AFTER_MISSED_HEARTBEATS=1.5 must be a positive integer')],
+      ['a TLS certificate without its key', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_TLS_CERT_FILE: file('cert') }), (line) => expect(line).toContain('set both CONTROL_PLANE_TLS_CERT_FILE and CONTROL_PLANE_TLS_KEY_FILE')],
+    ])('%s', async (_name, env, check) => {
+      const started = await startMain(env());
+      expect(started.exitCode).toBe(2);
+      const stderr = started.stderr.trimEnd();
+      expect(stderr.split('\n')).toHaveLength(1);
+      check(stderr);
+    });
+  });
+
+  it('without a configured token, generates one, prints it once on stderr under a one-line explanation, and requires it', async () => {
+    const started = await startMain({});
+    const [explanation, token, ...rest] = started.stderr.trimEnd().split('\n');
+    expect(explanation).toMatch(/^\[control-plane\] no CONTROL_PLANE_OPERATOR_TOKEN_FILE or CONTROL_PLANE_OPERATOR_TOKEN set: /);
+    expect(token).toMatch(/^tfo_[A-Za-z0-9_-]{43}$/);
+    expect(rest).toEqual([]);
+    const create = (bearer: string) => fetch(`${started.url}/v1/tasks`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: '{}' });
+    expect((await create(token)).status).toBe(201);
+    expect((await create(TOKEN)).status).toBe(401);
+    expect(started.stdout).not.toContain(token);
+  });
+
+  it.each([
+    ['CONTROL_PLANE_OPERATOR_TOKEN', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN })],
+    ['CONTROL_PLANE_OPERATOR_TOKEN_FILE (trailing newline ignored)', () => ({ CONTROL_PLANE_OPERATOR_TOKEN_FILE: file(`${TOKEN}\n`) })],
+  ])('takes the operator token from %s, and the heartbeat settings from the environment', async (_name, env) => {
+    const started = await startMain({ ...env(), CONTROL_PLANE_HEARTBEAT_INTERVAL_S: '2.5', CONTROL_PLANE_LOST_AFTER_MISSED_HEARTBEATS: '4' });
+    expect(started.stderr).toBe('');
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const created = (await (await fetch(`${started.url}/v1/tasks`, { method: 'POST', headers, body: '{}' })).json()) as { task_id: string; agent_token: string };
+    const registered = await fetch(`${started.url}/v1/tasks/${created.task_id}/register`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${created.agent_token}` }, body: JSON.stringify({ agent: AGENT }) });
+    expect(await registered.json()).toEqual({ task_id: created.task_id, heartbeat_interval_s: 2.5 });
+    expect(started.stdout).not.toContain(created.agent_token);
+  });
+
+  it('serves HTTPS with CONTROL_PLANE_TLS_CERT_FILE and CONTROL_PLANE_TLS_KEY_FILE', async () => {
+    const pki = makeTestPki();
+    const started = await startMain({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_TLS_CERT_FILE: pki.certFile, CONTROL_PLANE_TLS_KEY_FILE: pki.keyFile });
+    expect(started.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(await httpsJson(`${started.url}/v1/tasks`, { ca: pki.ca, method: 'POST', token: TOKEN, body: {} })).toMatchObject({ status: 201 });
+  });
+});
