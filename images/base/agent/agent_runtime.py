@@ -1,13 +1,20 @@
 """The agent runtime: registers the task, then fetches, checks, executes and reports actions until the task is done.
 
-Exit codes: 0 task done, 2 invalid configuration, 3 control plane lost (or
-refused the task) with no valid policy left, 143 stopped by SIGTERM, 1 bug.
+Exit codes: 0 task done, 2 invalid configuration or credential, 3 control
+plane lost (or refused the task) with no valid policy left, 143 stopped by
+SIGTERM, 1 bug.
+
+Every action goes through the same steps: checked against the contract
+(anything malformed is reported as rejected and the loop goes on), its paths
+made canonical inside the workspace and its program resolved, the policy
+evaluated on exactly that, and only then run on exactly that.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import re
 import signal
 import socket
 import sys
@@ -16,12 +23,17 @@ import time
 from typing import Any, Callable
 
 from . import RUNTIME_VERSION
-from .actions import ActionRunner, Outcome
-from .config import Config, ConfigError, SECRET_VARIABLES, load_config
+from .actions import ActionRunner, Outcome, resolve_program
+from .config import Config, ConfigError, load_config, read_credential
+from .contract_schema import LIMITS, ContractViolation, check, check_action
 from .control_plane import ControlPlaneClient, ControlPlaneError, ControlPlaneRejected, backoff_delays
+from .credential_guard import GuardUnavailable, make_undumpable
 from .health import touch
 from .logs import JsonLogger
 from .policy_client import PolicyClient
+from .processes import become_subreaper
+from .results import fit_result
+from .workspace import PathRefused, Workspace
 
 EXIT_DONE, EXIT_BUG, EXIT_CONFIG, EXIT_LOST, EXIT_SIGTERM = 0, 1, 2, 3, 143
 
@@ -33,21 +45,30 @@ class AgentRuntime:
         self.client = client
         self.clock = clock
         self.stop_requested = threading.Event()
-        self.policy = PolicyClient(client.policy, config.task_id, config.policy_refresh_s, config.policy_max_age_s, logger, clock)
-        self.runner = ActionRunner(config.workspace, config.max_output_bytes, config.max_action_timeout_s, heartbeat=self._alive)
+        self.workspace = Workspace(config.workspace)
+        self.runner = ActionRunner(self.workspace, config.max_output_bytes, config.max_action_timeout_s, heartbeat=self._alive)
+        search_path = self.runner.command_env["PATH"]
+        # Rule programs resolve the way the commands' own argv[0] does, so both name the same executable.
+        resolve = lambda program: resolve_program(program, search_path, str(self.workspace.root))
+        self.policy = PolicyClient(client.policy, config.task_id, config.policy_refresh_s, config.policy_max_age_s, logger, clock, resolve)
         self.outbox: list[dict[str, Any]] = []
         self.state = "starting"
         self.current_action: str | None = None
+        self.heartbeat_interval_s = config.heartbeat_interval_s
+        self._health_failing = False
 
     # -- liveness ---------------------------------------------------------
     def _alive(self) -> None:
         try:
             touch(self.config.health_file)
+            self._health_failing = False
         except OSError as error:
-            self.logger.warning("health_file_unwritable", path=str(self.config.health_file), error=str(error))
+            if not self._health_failing:  # once per failure streak: the loop runs many times a second
+                self.logger.warning("health_file_unwritable", path=str(self.config.health_file), error=str(error))
+            self._health_failing = True
 
     def _heartbeats(self) -> None:
-        while not self.stop_requested.wait(self.config.heartbeat_interval_s):
+        while not self.stop_requested.wait(self.heartbeat_interval_s):
             policy = self.policy.valid_policy()
             try:
                 self.client.heartbeat({"state": self.state, "current_action": self.current_action, "policy_revision": policy.revision if policy else None})
@@ -57,9 +78,21 @@ class AgentRuntime:
     def request_stop(self, signum: int, _frame: Any = None) -> None:
         if not self.stop_requested.is_set():
             self.logger.info("stop_requested", signal=signal.Signals(signum).name, current_action=self.current_action)
+            # Whatever the main thread is blocked in, the container ends with 143 within the grace period: docker stop
+            # waits 10 s before SIGKILL, and a killed runtime reports nothing.
+            watchdog = threading.Timer(min(self.config.stop_grace_s + 1.0, 9.0), self._force_exit)
+            watchdog.daemon = True
+            watchdog.start()
         self.state = "stopping"
         self.stop_requested.set()
         self.runner.cancel()
+
+    def _force_exit(self) -> None:
+        self.runner.cancel()
+        for result in list(self.outbox):
+            self.logger.error("result_undelivered", result=result)
+        self.logger.error("stop_forced", exit_code=EXIT_SIGTERM, detail="the runtime did not finish within the stop grace period")
+        os._exit(EXIT_SIGTERM)
 
     # -- reporting --------------------------------------------------------
     def _flush_outbox(self) -> bool:
@@ -67,7 +100,8 @@ class AgentRuntime:
             try:
                 self.client.report(self.outbox[0])
             except ControlPlaneRejected as error:
-                self.logger.error("result_rejected", action_id=self.outbox[0]["action_id"], error=str(error))
+                # Nothing is lost: a result the control plane refuses stays in the log, whole.
+                self.logger.error("result_rejected", action_id=self.outbox[0]["action_id"], error=str(error), result=self.outbox[0])
             except ControlPlaneError as error:
                 self.logger.warning("result_not_delivered", action_id=self.outbox[0]["action_id"], error=str(error), pending=len(self.outbox))
                 return False
@@ -89,8 +123,17 @@ class AgentRuntime:
         while not self.stop_requested.is_set():
             self._alive()
             try:
-                self.client.register(agent)
-                self.logger.info("registered", control_plane=self.config.control_plane_url, **agent)
+                answer = self.client.register(agent)
+                try:
+                    check(answer, "register-response")
+                    interval = answer.get("heartbeat_interval_s")
+                except ContractViolation as violation:
+                    self.logger.warning("register_answer_malformed", error=str(violation))
+                    interval = None
+                # The control plane judges liveness by its own interval: beat at least that often.
+                if interval is not None and 0.1 <= interval <= 3600:
+                    self.heartbeat_interval_s = min(self.config.heartbeat_interval_s, float(interval))
+                self.logger.info("registered", control_plane=self.config.control_plane_url, heartbeat_interval_s=self.heartbeat_interval_s, **agent)
                 return True
             except ControlPlaneRejected:
                 raise
@@ -101,21 +144,47 @@ class AgentRuntime:
                 self.stop_requested.wait(next(delays))
         return False
 
-    def _execute(self, action: dict[str, Any]) -> None:
+    def _execute(self, raw: Any) -> None:
         started = self.clock()
-        self.current_action = str(action.get("id"))
+        try:
+            action = check_action(raw)
+        except ContractViolation as violation:
+            self._reject(raw, str(violation), started)
+            return
+        self.current_action = action["id"]
         self.state = "running"
-        decision = self.policy.evaluate(action)
-        if decision.allowed:
-            self.logger.info("action_started", action_id=decision.action_id, action_type=decision.action_type)
-            outcome = self.runner.run(action)
+        try:
+            prepared = self.runner.prepare(action)
+        except PathRefused as refused:
+            decision = self.policy.refuse(action["id"], action["type"], f"refused before policy evaluation: {refused}")
+            outcome = Outcome("failed", {"error": f"refused: {refused}"})
         else:
-            outcome = Outcome("denied", {"error": f"denied: {decision.reason}"})
-        result = {"action_id": decision.action_id, "status": outcome.status, "decision": decision.as_dict(), "duration_ms": round((self.clock() - started) * 1000, 3), **outcome.fields}
-        self.logger.info("action_finished", action_id=decision.action_id, status=outcome.status, exit_code=outcome.fields.get("exit_code"), error=outcome.fields.get("error"))
-        self.outbox.append(result)
+            decision = self.policy.evaluate(prepared)
+            if decision.allowed:
+                self.logger.info("action_started", action_id=decision.action_id, action_type=decision.action_type)
+                outcome = self.runner.run(prepared)
+            else:
+                outcome = Outcome("denied", {"error": f"denied: {decision.reason}"})
+        self._finish(decision.action_id, outcome, decision.as_dict(), started)
         self.current_action = None
         self.state = "idle"
+
+    def _reject(self, raw: Any, reason: str, started: float) -> None:
+        """An action that breaks the contract is neither evaluated nor run; it is reported when its id can be, logged always."""
+        action_id = raw.get("id") if isinstance(raw, dict) else None
+        action_type = raw.get("type") if isinstance(raw, dict) else None
+        if not isinstance(action_id, str) or not ACTION_ID.match(action_id):
+            self.logger.warning("action_rejected", reason=reason, detail="the action has no valid id, so no result can be reported for it")
+            return
+        kind = action_type if isinstance(action_type, str) and action_type and not _has_lone_surrogate(action_type) else "?"
+        decision = self.policy.refuse(action_id, kind[:64], f"invalid action: {reason}")
+        self._finish(action_id, Outcome("rejected", {"error": f"invalid action: {reason}"}), decision.as_dict(), started)
+
+    def _finish(self, action_id: str, outcome: Outcome, decision: dict[str, Any], started: float) -> None:
+        result = {"action_id": action_id, "status": outcome.status, "decision": decision, "duration_ms": round((self.clock() - started) * 1000, 3), **outcome.fields}
+        self.logger.info("action_finished", action_id=action_id, status=outcome.status, exit_code=outcome.fields.get("exit_code"), error=outcome.fields.get("error"))
+        # A result larger than the control plane accepts is cut to fit, with a marker; it is never dropped.
+        self.outbox.append(fit_result(result, LIMITS["maxMessageBytes"]))
 
     def run(self) -> int:
         self._alive()
@@ -158,21 +227,22 @@ class AgentRuntime:
                 self.logger.info("control_plane_reachable", after_s=round(self.clock() - unreachable_since, 1))
                 unreachable_since = None
                 delays = backoff_delays(self.config.poll_interval_s, 2.0)
+            if "action" in answer and len(answer) == 1:
+                # The action itself is checked on its own, so a bad one is reported as rejected rather than lost.
+                self._execute(answer["action"])
+                continue
+            try:
+                check(answer, "next-action-response")
+            except ContractViolation as violation:
+                self.logger.warning("next_action_malformed", error=str(violation), answer=answer)
+                self.stop_requested.wait(self.config.poll_interval_s)
+                continue
             if answer.get("done") is True:
                 self.state = "stopping"
                 self._flush_outbox()
                 self.logger.info("task_done", exit_code=EXIT_DONE)
                 return EXIT_DONE if not self.outbox else self._give_up("results_undelivered", EXIT_LOST)
-            action = answer.get("action")
-            if isinstance(action, dict):
-                self._execute(action)
-                continue
-            wait_ms = answer.get("wait_ms")
-            if isinstance(wait_ms, (int, float)) and wait_ms >= 0:
-                self.stop_requested.wait(min(wait_ms / 1000, self.config.poll_interval_s))
-                continue
-            self.logger.warning("next_action_malformed", answer=str(answer)[:200])
-            self.stop_requested.wait(self.config.poll_interval_s)
+            self.stop_requested.wait(min(answer["wait_ms"] / 1000, self.config.poll_interval_s))
 
         # Stopped by a signal: report what was cut short, briefly, then leave.
         self.client.timeout_s = min(self.client.timeout_s, 2.0)
@@ -184,25 +254,53 @@ class AgentRuntime:
         return EXIT_SIGTERM
 
 
-def main(env: dict[str, str] | None = None) -> int:
+ACTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _detach_stdin() -> None:
+    """Standard input carried the credential; nothing else is read from it, so it becomes /dev/null."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+
+
+def main(env: dict[str, str] | None = None, stdin_fd: int = 0) -> int:
     env = dict(os.environ) if env is None else env
-    secrets = [env[name] for name in SECRET_VARIABLES if env.get(name)]
+    boot = JsonLogger(env.get("TASK_ID") or None)
     try:
+        # Before the credential is read: from here on no command can read this process's memory or /proc entries.
+        make_undumpable()
         config = load_config(env)
-    except ConfigError as error:
-        JsonLogger(env.get("TASK_ID") or None, secrets=secrets).error("config_invalid", error=str(error), exit_code=EXIT_CONFIG)
+        token = read_credential(env, stdin_fd)
+    except (ConfigError, GuardUnavailable) as error:
+        boot.error("config_invalid", error=str(error), exit_code=EXIT_CONFIG)
         return EXIT_CONFIG
-    logger = JsonLogger(config.task_id, config.log_level, config.secrets())
-    client = ControlPlaneClient(config.control_plane_url, config.task_id, config.token, config.request_timeout_s)
+    if stdin_fd == 0:
+        _detach_stdin()
+    logger = JsonLogger(config.task_id, config.log_level, [token])
+    logger.install_excepthooks()
+    # Orphans of the task's commands (setsid, double fork) become the runtime's, so none outlives its action.
+    become_subreaper()
+    try:
+        client = ControlPlaneClient(config.control_plane_url, config.task_id, token, config.request_timeout_s, str(config.ca_file) if config.ca_file else None)
+    except ValueError as error:  # e.g. a CA file that is not PEM
+        logger.error("config_invalid", error=str(error), exit_code=EXIT_CONFIG)
+        return EXIT_CONFIG
     runtime = AgentRuntime(config, logger, client)
     signal.signal(signal.SIGTERM, runtime.request_stop)
     signal.signal(signal.SIGINT, runtime.request_stop)
-    logger.info("starting", runtime_version=RUNTIME_VERSION, workspace=str(config.workspace), policy_max_age_s=config.policy_max_age_s)
+    logger.info("starting", runtime_version=RUNTIME_VERSION, workspace=str(config.workspace), policy_max_age_s=config.policy_max_age_s, tls_ca_file=str(config.ca_file) if config.ca_file else None)
     try:
         return runtime.run()
-    except Exception as error:  # a bug: say so in one line, keep the trace for the report
-        logger.error("runtime_crashed", error=f"{type(error).__name__}: {error}")
-        raise
+    except Exception as error:  # a bug: one redacted log line with the trace, never a raw traceback on stderr
+        logger.exception("runtime_crashed", error)
+        return EXIT_BUG
+    finally:
+        client.close()
 
 
 if __name__ == "__main__":

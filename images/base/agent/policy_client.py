@@ -1,7 +1,9 @@
 """Checks every action against the task's policy, locally, failing closed.
 
-The policy (rules plus a revision) comes from the control plane and is
-refreshed periodically. When the control plane cannot be reached, the last
+The policy (rules, a revision and a serial) comes from the control plane and
+is refreshed periodically; a policy whose serial is below the one in force
+(or that changes the rules under the same serial) is never accepted, so an
+older, looser policy cannot be replayed. When the control plane cannot be reached, the last
 policy that was verified keeps being enforced until it is older than the
 configured maximum age; with no valid policy every action is denied. Down,
 timeouts, 5xx and malformed answers all count as "no new policy".
@@ -9,6 +11,7 @@ timeouts, 5xx and malformed answers all count as "no new policy".
 
 from __future__ import annotations
 
+import os
 import shlex
 import time
 import uuid
@@ -16,6 +19,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Callable
 
+from .actions import Prepared
+
+from .contract_schema import ContractViolation, check
 from .control_plane import ControlPlaneError, ControlPlaneRejected
 from .logs import JsonLogger
 
@@ -26,34 +32,73 @@ class InvalidPolicy(ValueError):
     pass
 
 
+# Resolves a program name the way the command's execvp would: the real path of the executable, or None.
+Resolver = Callable[[str], "str | None"]
+ANY_PROGRAM = "*"
+
+
+@dataclass(frozen=True)
+class CommandPattern:
+    """`<program> <argument pattern>` from a rule, with the program resolved once to the executable it names."""
+
+    text: str
+    program: str
+    executable: str | None  # None: the program is not installed here, so the pattern matches nothing (or it is "*")
+    arguments: str | None  # None: the command must have no arguments
+
+    @classmethod
+    def parse(cls, text: str, resolve: Resolver) -> "CommandPattern":
+        program, _, arguments = text.partition(" ")
+        if program != ANY_PROGRAM and (any(c in program for c in "*?[") or ("/" in program and not program.startswith("/"))):
+            raise InvalidPolicy(f"command pattern {text!r}: the program must be *, a name found through PATH or an absolute path")
+        return cls(text, program, None if program == ANY_PROGRAM else resolve(program), arguments if _ else None)
+
+    def matches(self, prepared: Prepared, effect: str) -> bool:
+        argv = prepared.action["argv"]
+        if self.program != ANY_PROGRAM:
+            # rm, /bin/rm and /usr/bin/rm are one program: the one the kernel would execute.
+            if self.executable is None or prepared.executable != self.executable:
+                return False
+            # A multi-call program (busybox, rbash -> bash) picks its behaviour by the name it is called by, so an
+            # allow rule allows only the name it gives; a deny rule denies the program under every name.
+            if effect == "allow" and os.path.basename(argv[0]) != os.path.basename(self.program):
+                return False
+        rest = shlex.join(argv[1:])
+        return rest == "" if self.arguments is None else fnmatchcase(rest, self.arguments)
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
     effect: str
     actions: tuple[str, ...]
-    commands: tuple[str, ...] | None
+    commands: tuple[CommandPattern, ...] | None
     paths: tuple[str, ...] | None
 
-    def matches(self, action: dict[str, Any]) -> bool:
-        """A rule with `commands` speaks only of commands, one with `paths` only of file actions; one with neither, of every action of its types."""
-        kind = action.get("type")
+    def matches(self, prepared: Prepared) -> bool:
+        """A rule with `commands` speaks only of commands, one with `paths` only of file actions; one with neither, of every action of its types.
+
+        Paths are matched in their canonical workspace-relative form (after '.',
+        '..' and symlinks inside the workspace), so ./secrets/key,
+        secrets//key and a/../secrets/key are all secrets/key.
+        """
+        kind = prepared.action["type"]
         if "*" not in self.actions and kind not in self.actions:
             return False
         if kind == "run_command":
             if self.commands is None:
                 return self.paths is None
-            line = shlex.join(action.get("argv") or [])
-            return any(fnmatchcase(line, pattern) for pattern in self.commands)
+            return any(pattern.matches(prepared, self.effect) for pattern in self.commands)
         if self.paths is None:
             return self.commands is None
-        path = str(action.get("path", "."))
-        return any(fnmatchcase(path, pattern) for pattern in self.paths)
+        return prepared.path is not None and any(fnmatchcase(prepared.path, pattern) for pattern in self.paths)
 
 
 @dataclass(frozen=True)
 class Policy:
     task_id: str
     revision: str
+    serial: int
     rules: tuple[Rule, ...]
     verified_at: float
 
@@ -64,11 +109,13 @@ def _strings(value: Any, field: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def parse_policy(data: Any, task_id: str, now: float) -> Policy:
+def parse_policy(data: Any, task_id: str, now: float, resolve: Resolver) -> Policy:
     """Verifies a policy document against the contract; anything off makes it invalid."""
-    if not isinstance(data, dict):
-        raise InvalidPolicy("policy is not an object")
-    unknown = set(data) - {"task_id", "revision", "issued_at", "rules"}
+    try:
+        check(data, "policy")
+    except ContractViolation as violation:
+        raise InvalidPolicy(str(violation)) from None
+    unknown = set(data) - {"task_id", "revision", "serial", "issued_at", "rules"}
     if unknown:
         raise InvalidPolicy(f"unknown fields {sorted(unknown)}")
     if data.get("task_id") != task_id:
@@ -76,6 +123,9 @@ def parse_policy(data: Any, task_id: str, now: float) -> Policy:
     revision = data.get("revision")
     if not isinstance(revision, str) or not revision:
         raise InvalidPolicy("revision is missing")
+    serial = data.get("serial")
+    if not isinstance(serial, int) or isinstance(serial, bool) or serial < 1:
+        raise InvalidPolicy("serial must be a positive integer")
     if not isinstance(data.get("issued_at"), str):
         raise InvalidPolicy("issued_at is missing")
     rules_data = data.get("rules")
@@ -83,7 +133,7 @@ def parse_policy(data: Any, task_id: str, now: float) -> Policy:
         raise InvalidPolicy("rules is not a list")
     rules = []
     for index, raw in enumerate(rules_data):
-        if not isinstance(raw, dict) or set(raw) - {"id", "effect", "actions", "commands", "paths"}:
+        if not isinstance(raw, dict) or set(raw) - {"id", "effect", "actions", "commands", "paths", "arbitrary_code"}:
             raise InvalidPolicy(f"rules[{index}] is not a rule")
         if not isinstance(raw.get("id"), str) or not raw["id"]:
             raise InvalidPolicy(f"rules[{index}].id is missing")
@@ -92,10 +142,10 @@ def parse_policy(data: Any, task_id: str, now: float) -> Policy:
         actions = _strings(raw.get("actions"), f"rules[{index}].actions")
         if not set(actions) <= set(ACTION_TYPES) | {"*"}:
             raise InvalidPolicy(f"rules[{index}].actions has unknown action types")
-        commands = _strings(raw["commands"], f"rules[{index}].commands") if "commands" in raw else None
+        commands = tuple(CommandPattern.parse(text, resolve) for text in _strings(raw["commands"], f"rules[{index}].commands")) if "commands" in raw else None
         paths = _strings(raw["paths"], f"rules[{index}].paths") if "paths" in raw else None
         rules.append(Rule(raw["id"], raw["effect"], actions, commands, paths))
-    return Policy(task_id=task_id, revision=revision, rules=tuple(rules), verified_at=now)
+    return Policy(task_id=task_id, revision=revision, serial=serial, rules=tuple(rules), verified_at=now)
 
 
 @dataclass(frozen=True)
@@ -121,6 +171,7 @@ class PolicyClient:
         max_age_s: float,
         logger: JsonLogger,
         clock: Callable[[], float] = time.monotonic,
+        resolve: Resolver = lambda _program: None,
     ):
         self._fetch = fetch
         self.task_id = task_id
@@ -128,7 +179,10 @@ class PolicyClient:
         self.max_age_s = max_age_s
         self.logger = logger
         self.clock = clock
+        self.resolve = resolve
         self._policy: Policy | None = None
+        # The highest serial ever verified, and its revision: nothing below it is accepted, even once it expired.
+        self._floor: tuple[int, str] | None = None
         self._last_attempt: float | None = None
         self._expiry_logged = False
 
@@ -137,7 +191,13 @@ class PolicyClient:
         self._last_attempt = self.clock()
         started = time.perf_counter()
         try:
-            policy = parse_policy(self._fetch(), self.task_id, self.clock())
+            policy = parse_policy(self._fetch(), self.task_id, self.clock(), self.resolve)
+            if self._floor is not None:
+                serial, revision = self._floor
+                if policy.serial < serial:
+                    raise InvalidPolicy(f"policy serial {policy.serial} is below serial {serial} already in force: an older policy is never accepted")
+                if policy.serial == serial and policy.revision != revision:
+                    raise InvalidPolicy(f"policy revision {policy.revision} reuses serial {serial} of revision {revision}: a changed policy must raise its serial")
         except (ControlPlaneError, InvalidPolicy) as error:
             kind = "policy_invalid" if isinstance(error, (InvalidPolicy, ControlPlaneRejected)) else "policy_unavailable"
             self.logger.warning(kind, error=str(error), enforcing=self._policy.revision if self.valid_policy() else None)
@@ -145,6 +205,7 @@ class PolicyClient:
         if self._policy is None or policy.revision != self._policy.revision:
             self.logger.info("policy_loaded", revision=policy.revision, rules=len(policy.rules), fetch_ms=round((time.perf_counter() - started) * 1000, 2))
         self._policy = policy
+        self._floor = (policy.serial, policy.revision)
         self._expiry_logged = False
         return True
 
@@ -166,15 +227,22 @@ class PolicyClient:
     def had_policy(self) -> bool:
         return self._policy is not None
 
-    def evaluate(self, action: dict[str, Any]) -> Decision:
-        action_id = str(action.get("id", "?"))
-        action_type = str(action.get("type", "?"))
+    def refuse(self, action_id: str, action_type: str, reason: str) -> Decision:
+        """The audit record of an action refused before any rule was consulted (it broke the contract, or its path leads out)."""
+        policy = self.valid_policy()
+        decision = Decision(str(uuid.uuid4()), action_id, action_type, False, None, policy.revision if policy else None, reason)
+        self.logger.info("audit", **decision.as_dict())
+        return decision
+
+    def evaluate(self, prepared: Prepared) -> Decision:
+        action_id = prepared.action["id"]
+        action_type = prepared.action["type"]
         policy = self.valid_policy()
         if policy is None:
             reason = "policy expired and not renewed" if self._policy else "no valid policy"
             decision = Decision(str(uuid.uuid4()), action_id, action_type, False, None, None, reason)
         else:
-            matching = [rule for rule in policy.rules if rule.matches(action)]
+            matching = [rule for rule in policy.rules if rule.matches(prepared)]
             deny = next((rule for rule in matching if rule.effect == "deny"), None)
             allow = next((rule for rule in matching if rule.effect == "allow"), None)
             if deny:

@@ -1,7 +1,6 @@
-import { writeFileSync } from 'node:fs';
 import type { ActionResult } from '@taskforge/agent-contract';
 import { runContainer } from '@taskforge/engine';
-import { buildImageUnderTest, healthOf, IMAGE, startAgent, startHarness, TOKEN, waitFor, type Harness } from './support/agent-harness';
+import { buildImageUnderTest, healthOf, IMAGE, startAgent, startHarness, TEST_RULES, waitFor, type Harness } from './support/agent-harness';
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -32,7 +31,7 @@ describe('openclaw-base running tasks against the control plane (hardened profil
     const { exitCode, lines, stdout, stderr } = await (await startAgent(harness, taskId)).exited;
     expect(exitCode).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout).not.toContain(TOKEN);
+    expect(stdout).not.toContain(harness.agentToken(taskId));
     expect(lines.at(-1)!.event).toBe('task_done');
     expect(lines.every((line) => line.task_id === taskId)).toBe(true);
 
@@ -74,23 +73,22 @@ describe('openclaw-base running tasks against the control plane (hardened profil
   });
 
   it('a runtime that never got a policy executes nothing', async () => {
-    writeFileSync(harness.policyFile, '{ broken');
+    harness.writePolicy('{ broken');
     try {
       const taskId = harness.createTask([{ id: 'write', type: 'write_file', path: 'x.txt', content: 'x' }, { id: 'list', type: 'list_files' }]);
       expect((await (await startAgent(harness, taskId)).exited).exitCode).toBe(0);
       expect(result(harness, taskId, 'write')).toMatchObject({ status: 'denied', decision: { reason: 'no valid policy', policy_revision: null } });
       expect(result(harness, taskId, 'list')!.status).toBe('denied');
     } finally {
-      writeFileSync(harness.policyFile, JSON.stringify({ tasks: { '*': { rules: (await import('./support/agent-harness')).TEST_RULES } } }));
+      harness.writePolicy(TEST_RULES);
     }
   });
 
   it('keeps enforcing the last verified policy while the policy is unavailable, then denies everything after its maximum age', async () => {
     const taskId = harness.createTask([{ id: 'before', type: 'write_file', path: 'a.txt', content: 'a' }], { closeWhenEmpty: false });
-    const run = await startAgent(harness, taskId, { AGENT_POLICY_MAX_AGE_S: '4', AGENT_POLICY_REFRESH_S: '0.5' });
+    const run = await startAgent(harness, taskId, { AGENT_POLICY_MAX_AGE_S: '4', AGENT_POLICY_REFRESH_S: '0.5', AGENT_REQUEST_TIMEOUT_S: '1' });
     await waitFor('the first result', () => result(harness, taskId, 'before'));
-    const good = JSON.stringify({ tasks: { '*': { rules: (await import('./support/agent-harness')).TEST_RULES } } });
-    writeFileSync(harness.policyFile, '{ broken');
+    harness.writePolicy('{ broken');
     try {
       harness.enqueue(taskId, [{ id: 'during', type: 'write_file', path: 'b.txt', content: 'b' }]);
       await waitFor('the result under the last policy', () => result(harness, taskId, 'during'));
@@ -104,7 +102,7 @@ describe('openclaw-base running tasks against the control plane (hardened profil
       expect(result(harness, taskId, 'list')!.status).toBe('denied');
       expect(lines.map((l) => l.event)).toContain('policy_expired');
     } finally {
-      writeFileSync(harness.policyFile, good);
+      harness.writePolicy(TEST_RULES);
     }
   });
 
@@ -125,7 +123,7 @@ describe('openclaw-base running tasks against the control plane (hardened profil
     }
   });
 
-  it('turns healthy within seconds of start, and unhealthy when its loop is stuck', async () => {
+  it('turns healthy within seconds of start, and unhealthy when its loop is stuck (and the control plane gives up on it)', async () => {
     const taskId = harness.createTask([], { closeWhenEmpty: false });
     const run = await startAgent(harness, taskId);
     const started = Date.now();
@@ -136,10 +134,13 @@ describe('openclaw-base running tasks against the control plane (hardened profil
     const exec = await run.container.exec({ Cmd: ['sh', '-c', 'kill -STOP $(cat /proc/1/task/1/children)'], User: '1001' });
     await exec.start({});
     await waitFor('unhealthy', async () => ((await healthOf(run.container)) === 'unhealthy' ? true : undefined), 40000);
+    // Frozen for longer than the control plane's missed-heartbeat limit: it has marked the task lost, and a resumed
+    // runtime is turned away (410) and exits instead of running a task someone may have rescheduled.
+    expect(harness.task(taskId).state).toBe('lost');
     const resume = await run.container.exec({ Cmd: ['sh', '-c', 'kill -CONT $(cat /proc/1/task/1/children)'], User: '1001' });
     await resume.start({});
-    harness.close(taskId);
-    expect((await run.exited).exitCode).toBe(0);
+    const { exitCode, lines } = await run.exited;
+    expect({ exitCode, last: lines.at(-1)!.event }).toEqual({ exitCode: 3, last: 'task_rejected' });
   });
 
   it('SIGTERM (docker stop) cancels the running command, reports it and exits well within 10 s', async () => {
@@ -164,7 +165,7 @@ describe('openclaw-base running tasks against the control plane (hardened profil
   });
 
   it('refuses to start without its configuration: one JSON line, exit 2', async () => {
-    const run = await startAgent(harness, 'task-x', { CONTROL_PLANE_URL: '' });
+    const run = await startAgent(harness, 'task-x', { CONTROL_PLANE_URL: '' }, undefined, IMAGE, { credential: 'none' });
     const { exitCode, lines } = await run.exited;
     expect(exitCode).toBe(2);
     expect(lines).toHaveLength(1);

@@ -14,16 +14,19 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from jsonschema_subset import validate
+from agent.contract_schema import validate
 
 
 class ContractServer:
-    def __init__(self, task_id: str, actions: list[dict[str, Any]], rules: list[dict[str, Any]], token: str | None = None, keep_open: bool = False):
+    def __init__(self, task_id: str, actions: list[dict[str, Any]], rules: list[dict[str, Any]], token: str | None = None, keep_open: bool = False, check_actions: bool = True):
         self.task_id = task_id
         self.queue = list(actions)
         self.keep_open = keep_open
+        # False to hand the runtime actions that break the contract, as a hostile or buggy control plane would.
+        self.check_actions = check_actions
         self.rules = rules
         self.revision = "rev-1"
+        self.serial = 1
         self.token = token
         self.results: list[dict[str, Any]] = []
         self.heartbeats: list[dict[str, Any]] = []
@@ -54,23 +57,33 @@ class ContractServer:
                 except AssertionError as error:
                     server.problems.append(str(error))
 
-            def do_GET(self) -> None:
+            def _authorized(self) -> bool:
                 server.seen_authorization.append(self.headers.get("Authorization"))
+                if server.token is not None and self.headers.get("Authorization") != f"Bearer {server.token}":
+                    self._send(401, {"error": "missing or wrong credential"})
+                    return False
+                return True
+
+            def do_GET(self) -> None:
+                if not self._authorized():
+                    return
                 prefix = f"/v1/tasks/{server.task_id}"
                 if self.path == prefix + "/policy":
                     if server.policy_status != 200:
                         return self._send(server.policy_status, {"error": "policy unavailable"})
-                    policy = {"task_id": server.task_id, "revision": server.revision, "issued_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"), "rules": server.rules}
+                    policy = {"task_id": server.task_id, "revision": server.revision, "serial": server.serial, "issued_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"), "rules": server.rules}
                     validate(policy, "policy")
                     return self._send(200, policy)
                 if self.path == prefix + "/actions/next":
                     answer = {"action": server.queue.pop(0)} if server.queue else ({"wait_ms": 100} if server.keep_open else {"done": True})
-                    validate(answer, "next-action-response")
+                    if server.check_actions:
+                        validate(answer, "next-action-response")
                     return self._send(200, answer)
                 self._send(404, {"error": "no such task"})
 
             def do_POST(self) -> None:
-                server.seen_authorization.append(self.headers.get("Authorization"))
+                if not self._authorized():
+                    return
                 prefix = f"/v1/tasks/{server.task_id}"
                 body = self._body()
                 if self.path == prefix + "/register":

@@ -1,11 +1,25 @@
 import io
 import json
+import os
+import shutil
+import tempfile
 import unittest
+from pathlib import Path
 
+from agent.actions import ActionRunner, resolve_program
+from agent.contract_schema import validate
 from agent.control_plane import ControlPlaneUnavailable, MalformedResponse
 from agent.logs import JsonLogger
 from agent.policy_client import PolicyClient
-from jsonschema_subset import validate
+from agent.workspace import Workspace
+
+SEARCH_PATH = "/usr/local/bin:/usr/bin:/bin"
+DEFAULTS = {
+    "run_command": {"timeout_s": 60, "max_output_bytes": 65536},
+    "read_file": {"max_bytes": 65536},
+    "write_file": {"content": "", "append": False},
+    "list_files": {"path": "."},
+}
 
 
 class Clock:
@@ -20,20 +34,32 @@ RULES = [
     {"id": "files", "effect": "allow", "actions": ["read_file", "write_file", "list_files"]},
     {"id": "no-secrets", "effect": "deny", "actions": ["*"], "paths": ["secrets/*"]},
     {"id": "echo", "effect": "allow", "actions": ["run_command"], "commands": ["echo *"]},
-    {"id": "no-curl", "effect": "deny", "actions": ["run_command"], "commands": ["curl *"]},
+    {"id": "no-touch", "effect": "deny", "actions": ["run_command"], "commands": ["touch *"]},
 ]
 
 
-def policy(rules=RULES, revision="r1", task_id="task-1"):
-    return {"task_id": task_id, "revision": revision, "issued_at": "2026-01-01T00:00:00Z", "rules": rules}
+def policy(rules=RULES, revision="r1", task_id="task-1", serial=1):
+    return {"task_id": task_id, "revision": revision, "serial": serial, "issued_at": "2026-01-01T00:00:00Z", "rules": rules}
 
 
-class PolicyClientTest(unittest.TestCase):
+class PolicyFixture(unittest.TestCase):
+    """A real workspace (with a secrets/ directory and a link to it) and a policy client fed from a list of answers."""
+
     def setUp(self) -> None:
         self.answers: list = []
         self.log = io.StringIO()
         self.clock = Clock()
-        self.client = PolicyClient(self.fetch, "task-1", refresh_s=10, max_age_s=60, logger=JsonLogger("task-1", stream=self.log), clock=self.clock)
+        self.root = Path(tempfile.mkdtemp()).resolve()
+        self.addCleanup(shutil.rmtree, self.root, True)
+        (self.root / "secrets").mkdir()
+        (self.root / "secrets" / "key").write_text("k")
+        (self.root / "a").mkdir()
+        os.symlink("secrets", self.root / "link")
+        self.workspace = Workspace(self.root)
+        self.addCleanup(self.workspace.close)
+        self.runner = ActionRunner(self.workspace, max_output_bytes=1000, max_timeout_s=10, env={"PATH": SEARCH_PATH})
+        resolve = lambda program: resolve_program(program, SEARCH_PATH, str(self.root))
+        self.client = PolicyClient(self.fetch, "task-1", refresh_s=10, max_age_s=60, logger=JsonLogger("task-1", stream=self.log), clock=self.clock, resolve=resolve)
 
     def fetch(self):
         answer = self.answers.pop(0)
@@ -42,8 +68,13 @@ class PolicyClientTest(unittest.TestCase):
         return answer
 
     def decide(self, **action):
-        return self.client.evaluate({"id": "a1", **action})
+        """Decides on an action the way the runtime does: made canonical and resolved first, then evaluated."""
+        full = {"id": "a1", **DEFAULTS[action["type"]], **action}
+        return self.client.evaluate(self.runner.prepare(full))
 
+
+
+class PolicyClientTest(PolicyFixture):
     def test_the_policy_the_tests_use_is_a_contract_policy(self) -> None:
         validate(policy(), "policy")
 
@@ -59,8 +90,8 @@ class PolicyClientTest(unittest.TestCase):
         self.assertFalse(self.decide(type="read_file", path="secrets/key").allowed)
         self.assertEqual(self.decide(type="read_file", path="secrets/key").matched_rule, "no-secrets")
         self.assertTrue(self.decide(type="run_command", argv=["echo", "hello world"]).allowed)
-        denied = self.decide(type="run_command", argv=["curl", "http://x"])
-        self.assertEqual((denied.allowed, denied.matched_rule), (False, "no-curl"))
+        denied = self.decide(type="run_command", argv=["touch", "x"])
+        self.assertEqual((denied.allowed, denied.matched_rule), (False, "no-touch"))
         default = self.decide(type="run_command", argv=["rm", "-rf", "."])
         self.assertEqual((default.allowed, default.matched_rule, default.policy_revision), (False, None, "r1"))
 
@@ -86,7 +117,7 @@ class PolicyClientTest(unittest.TestCase):
         self.assertFalse(self.decide(type="list_files", path=".").allowed)
 
     def test_refresh_if_due_only_fetches_after_the_interval(self) -> None:
-        self.answers = [policy(revision="r1"), policy(revision="r2")]
+        self.answers = [policy(revision="r1"), policy(revision="r2", serial=2)]
         self.client.refresh_if_due()
         self.clock.now += 5
         self.client.refresh_if_due()
@@ -102,6 +133,80 @@ class PolicyClientTest(unittest.TestCase):
         validate(decision.as_dict(), "decision")
         audits = [json.loads(line) for line in self.log.getvalue().splitlines() if json.loads(line)["event"] == "audit"]
         self.assertEqual(audits[-1]["fields"], decision.as_dict())
+
+
+class RulesMeanWhatTheySayTest(PolicyFixture):
+    def setUp(self) -> None:
+        super().setUp()
+        self.answers = [policy(RULES + [{"id": "no-rm", "effect": "deny", "actions": ["run_command"], "commands": ["rm *"]}, {"id": "cat", "effect": "allow", "actions": ["run_command"], "commands": ["cat *"]}])]
+        self.assertTrue(self.client.refresh())
+
+    def test_every_spelling_of_a_denied_path_hits_the_path_rule(self) -> None:
+        for path in ["secrets/key", "./secrets/key", "secrets//key", "a/../secrets/key", "secrets/./key", "./a/.././secrets//key", "link/key", "a/../link/key", "secrets/new-file", "secrets", "./secrets/"]:
+            for kind in ("read_file", "write_file", "list_files"):
+                with self.subTest(path=path, kind=kind):
+                    decision = self.decide(type=kind, path=path)
+                    if path.rstrip("/") in ("secrets", "./secrets"):
+                        continue  # the rule says secrets/*, not the directory itself
+                    self.assertEqual((decision.allowed, decision.matched_rule), (False, "no-secrets"))
+
+    def test_every_name_of_a_denied_program_hits_the_command_rule(self) -> None:
+        os.symlink("/usr/bin/rm", self.root / "my-rm")
+        real = resolve_program("rm", SEARCH_PATH, str(self.root))
+        for argv0 in ["rm", "/bin/rm", "/usr/bin/rm", "/usr/bin/../bin/rm", "//usr//bin//rm", "./my-rm", real]:
+            with self.subTest(argv0=argv0):
+                decision = self.decide(type="run_command", argv=[argv0, "-rf", "."])
+                self.assertEqual((decision.allowed, decision.matched_rule), (False, "no-rm"))
+
+    def test_an_allow_rule_allows_only_its_own_program_under_its_own_name(self) -> None:
+        os.symlink("/usr/bin/cat", self.root / "cat-alias")
+        self.assertTrue(self.decide(type="run_command", argv=["/bin/cat", "notes.txt"]).allowed)
+        self.assertTrue(self.decide(type="run_command", argv=["cat", "notes.txt"]).allowed)
+        # Same executable under another name, a script that merely calls itself cat, a program that is not installed:
+        (self.root / "cat").write_text("#!/bin/sh\necho pwned\n")
+        (self.root / "cat").chmod(0o755)
+        for argv0 in ["./cat-alias", "./cat", "no-such-program", "tac"]:
+            with self.subTest(argv0=argv0):
+                decision = self.decide(type="run_command", argv=[argv0, "notes.txt"])
+                self.assertFalse(decision.allowed, argv0)
+
+    def test_a_command_with_arguments_does_not_match_a_pattern_without_them(self) -> None:
+        self.answers = [policy([{"id": "ls", "effect": "allow", "actions": ["run_command"], "commands": ["ls"]}], serial=2, revision="r2")]
+        self.assertTrue(self.client.refresh())
+        self.assertTrue(self.decide(type="run_command", argv=["ls"]).allowed)
+        self.assertFalse(self.decide(type="run_command", argv=["ls", "/"]).allowed)
+
+
+class PolicySerialTest(PolicyFixture):
+    def test_never_accepts_a_policy_older_than_the_one_in_force(self) -> None:
+        loose = [{"id": "all", "effect": "allow", "actions": ["*"]}]
+        cases = [
+            ("lower serial", policy(loose, revision="r0", serial=4), False),
+            ("same serial, other rules", policy(loose, revision="r9", serial=5), False),
+            ("same policy again", policy(revision="r5", serial=5), True),
+            ("higher serial", policy(revision="r6", serial=6), True),
+        ]
+        for name, candidate, accepted in cases:
+            with self.subTest(name):
+                self.answers = [policy(revision="r5", serial=5), candidate]
+                client = PolicyClient(self.fetch, "task-1", refresh_s=10, max_age_s=60, logger=JsonLogger("task-1", stream=self.log), clock=self.clock)
+                self.assertTrue(client.refresh())
+                self.assertEqual(client.refresh(), accepted)
+                self.assertEqual(client.valid_policy().revision, candidate["revision"] if accepted else "r5")
+
+    def test_an_expired_policy_still_sets_the_floor(self) -> None:
+        self.answers = [policy(serial=7, revision="r7"), policy(RULES, serial=3, revision="r3")]
+        self.assertTrue(self.client.refresh())
+        self.clock.now += 120
+        self.assertIsNone(self.client.valid_policy())
+        self.assertFalse(self.client.refresh())
+        self.assertIsNone(self.client.valid_policy())
+
+    def test_serial_must_be_a_positive_integer(self) -> None:
+        for serial in [0, -1, 1.5, "2", True, None]:
+            with self.subTest(serial=serial):
+                self.answers = [policy(serial=serial)]
+                self.assertFalse(self.client.refresh())
 
 
 if __name__ == "__main__":

@@ -7,18 +7,20 @@ import { REPO_ROOT, runNxOrThrow } from '../../../../tools/nx-images/test/suppor
 
 export { REPO_ROOT };
 import { action, logLine, type ActionInput, type LogLine } from '@taskforge/agent-contract';
-import { buildControlPlane, type TaskRecord } from '@taskforge/control-plane';
+import { buildControlPlane, type ControlPlaneOptions, type TaskRecord } from '@taskforge/control-plane';
 import { engineClient } from '@taskforge/engine';
 import { ensureEngine } from '@taskforge/engine-setup';
 import { hardenedHostConfig } from '@taskforge/run-profile';
 
 export const IMAGE = `openclaw-base:${readFileSync(join(REPO_ROOT, 'images/base/VERSION'), 'utf8').trim()}`;
-export const TOKEN = `cp-${randomBytes(8).toString('hex')}`;
+/** The control plane's operator credential; the harness drives its task store directly, so only HTTP callers need it. */
+export const OPERATOR_TOKEN = `op-${randomBytes(16).toString('hex')}`;
 
 export const TEST_RULES = [
   { id: 'workspace-files', effect: 'allow', actions: ['read_file', 'write_file', 'list_files'] },
   { id: 'no-secrets', effect: 'deny', actions: ['*'], paths: ['secrets/*'] },
-  { id: 'commands', effect: 'allow', actions: ['run_command'], commands: ['echo *', 'sleep *', 'python3 *', 'sh -c *', 'cat *'] },
+  // python3 and sh can get around no-secrets; the control plane refuses that policy unless the rule says so.
+  { id: 'commands', effect: 'allow', actions: ['run_command'], commands: ['echo *', 'sleep *', 'python3 *', 'sh -c *', 'cat *'], arbitrary_code: true },
 ];
 
 /** Builds (or reuses) the image through the repo's own build-image target. */
@@ -31,8 +33,12 @@ export interface Harness {
   network: string;
   controlPlaneUrl: string;
   policyFile: string;
+  /** Rewrites the policy file: rules under a raised serial, or raw text (e.g. a broken file). */
+  writePolicy(rules: unknown[] | string): void;
   createTask(actions: ActionInput[], options?: { closeWhenEmpty?: boolean; taskId?: string }): string;
   task(taskId: string): TaskRecord;
+  /** The agent token issued when the harness created the task. */
+  agentToken(taskId: string): string;
   enqueue(taskId: string, actions: ActionInput[]): void;
   close(taskId: string): void;
   /** Stops the control plane (the agent sees connection refused from then on). */
@@ -45,15 +51,23 @@ export interface Harness {
  * listening on the network's gateway address, where agent containers on that
  * network reach it and nothing else.
  */
-export async function startHarness(): Promise<Harness> {
+export interface HarnessOptions extends Pick<ControlPlaneOptions, 'heartbeatIntervalS' | 'lostAfterMissedHeartbeats'> {
+  /** Serve HTTPS with a certificate made for the network's gateway address, which is only known once the network exists. */
+  tls?: (gateway: string) => NonNullable<ControlPlaneOptions['tls']>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   await ensureEngine();
   const docker = engineClient();
   const name = `agent-test-${randomBytes(4).toString('hex')}`;
   const network = await docker.createNetwork({ Name: name, Internal: true, Driver: 'bridge', Labels: { 'io.taskforge.test': 'agent-base' } });
   const gateway = ((await network.inspect()) as { IPAM: { Config: Array<{ Gateway: string }> } }).IPAM.Config[0].Gateway;
   const policyFile = join(mkdtempSync(join(tmpdir(), 'agent-policy-')), 'policies.json');
-  writeFileSync(policyFile, JSON.stringify({ tasks: { '*': { rules: TEST_RULES } } }));
-  const { app, tasks } = buildControlPlane({ policyFile, token: TOKEN });
+  writeFileSync(policyFile, JSON.stringify({ serial: 1, tasks: { '*': { rules: TEST_RULES } } }));
+  const { tls, ...controlPlaneOptions } = options;
+  const { app, tasks } = buildControlPlane({ ...controlPlaneOptions, tls: tls?.(gateway), policyFile, operatorToken: OPERATOR_TOKEN });
+  const agentTokens = new Map<string, string>();
+  let serial = 1;
   const controlPlaneUrl = await app.listen({ host: gateway, port: 0 });
   let running = true;
   return {
@@ -61,8 +75,21 @@ export async function startHarness(): Promise<Harness> {
     network: name,
     controlPlaneUrl,
     policyFile,
-    createTask: (actions, options) => tasks.create(actions.map((a) => action.parse(a)), { closeWhenEmpty: options?.closeWhenEmpty, taskId: options?.taskId }).task_id,
+    writePolicy: (rules) => {
+      serial += 1;
+      writeFileSync(policyFile, typeof rules === 'string' ? rules : JSON.stringify({ serial, tasks: { '*': { rules } } }));
+    },
+    createTask: (actions, options) => {
+      const { task, agentToken } = tasks.create(actions.map((a) => action.parse(a)), { closeWhenEmpty: options?.closeWhenEmpty, taskId: options?.taskId });
+      agentTokens.set(task.task_id, agentToken);
+      return task.task_id;
+    },
     task: (taskId) => tasks.get(taskId),
+    agentToken: (taskId) => {
+      const token = agentTokens.get(taskId);
+      if (token === undefined) throw new Error(`task ${taskId} was not created by this harness`);
+      return token;
+    },
     enqueue: (taskId, actions) => tasks.enqueue(taskId, actions.map((a) => action.parse(a))),
     close: (taskId) => tasks.close(taskId),
     stopControlPlane: async () => {
@@ -82,16 +109,39 @@ export interface AgentRun {
   exited: Promise<{ exitCode: number; lines: LogLine[]; stdout: string; stderr: string }>;
 }
 
-/** Starts the agent image for a task under the hardened run profile, on the harness network. */
-export async function startAgent(harness: Harness, taskId: string, env: Record<string, string> = {}, user?: string, image = IMAGE): Promise<AgentRun> {
+export interface AgentStartOptions {
+  /** What is written to the runtime's standard input: the task's own credential by default, another string, or nothing. */
+  credential?: 'own' | 'none' | string;
+  /** Host paths to bind (`host:container[:ro]`), e.g. a CA file or a credential directory. */
+  binds?: string[];
+  /** A named volume as /workspace instead of the profile's tmpfs (to keep the workspace across runs). */
+  workspaceVolume?: string;
+}
+
+/**
+ * Starts the agent image for a task under the hardened run profile, on the harness network. The credential goes
+ * in the way the README says to start an agent: written to its standard input (`docker run -i ... <<< "$TOKEN"`).
+ */
+export async function startAgent(harness: Harness, taskId: string, env: Record<string, string> = {}, user?: string, image = IMAGE, options: AgentStartOptions = {}): Promise<AgentRun> {
+  const credential = options.credential ?? 'own';
+  const hostConfig = hardenedHostConfig({ network: harness.network, workspace: options.workspaceVolume ? { volume: options.workspaceVolume } : undefined });
   const container = await harness.docker.createContainer({
     Image: image,
-    Env: Object.entries({ TASK_ID: taskId, CONTROL_PLANE_URL: harness.controlPlaneUrl, CONTROL_PLANE_TOKEN: TOKEN, AGENT_POLL_INTERVAL_S: '0.1', ...env }).map(([k, v]) => `${k}=${v}`),
+    Env: Object.entries({ TASK_ID: taskId, CONTROL_PLANE_URL: harness.controlPlaneUrl, AGENT_POLL_INTERVAL_S: '0.1', ...env }).map(([k, v]) => `${k}=${v}`),
     User: user,
-    HostConfig: hardenedHostConfig({ network: harness.network }),
+    HostConfig: { ...hostConfig, Binds: options.binds },
     Labels: { 'io.taskforge.test': 'agent-base' },
+    OpenStdin: credential !== 'none',
+    StdinOnce: credential !== 'none',
+    AttachStdin: credential !== 'none',
   });
-  await container.start();
+  if (credential !== 'none') {
+    const stdin = (await container.attach({ stream: true, stdin: true, hijack: true })) as NodeJS.ReadWriteStream;
+    await container.start();
+    stdin.end(`${credential === 'own' ? harness.agentToken(taskId) : credential}\n`);
+  } else {
+    await container.start();
+  }
   const exited = (async () => {
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     // Logs come multiplexed (8-byte frame headers) since the container has no TTY.
