@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .contract_schema import errors, schema
+from .contract_schema import ContractViolation, check_action, schema
 from .processes import Cancellation, become_subreaper, run_to_end
 from .workspace import PathRefused, Workspace
 
@@ -46,17 +46,18 @@ def validated(action: Any) -> dict[str, Any]:
     """A copy of `action` with the contract's defaults filled in; InvalidAction when it breaks the contract."""
     if not isinstance(action, dict):
         raise InvalidAction("the action is not an object")
-    alternative = _ACTIONS.get(action.get("type"))
+    kind = action.get("type")
+    alternative = _ACTIONS.get(kind) if isinstance(kind, str) else None
     if alternative is None:
-        raise InvalidAction(f"unknown action type {action.get('type')!r}")
+        raise InvalidAction(f"unknown action type {str(kind)[:64]!r}")
     filled = {name: copy.copy(field["default"]) for name, field in alternative["properties"].items() if "default" in field}
     filled.update(action)
     if isinstance(filled.get("argv"), list):
         filled["argv"] = list(filled["argv"])  # the caller's list may change after the check; this copy does not
-    problems = errors(filled, alternative)
-    if problems:
-        raise InvalidAction("the action breaks the contract: " + "; ".join(problem[:200] for problem in problems[:3]))
-    return filled
+    try:
+        return check_action(filled)
+    except ContractViolation as violation:
+        raise InvalidAction(f"the action breaks the contract: {violation}") from None
 
 
 def resolve_program(name: str, search_path: str, cwd: str) -> str | None:

@@ -23,9 +23,9 @@ import time
 from typing import Any, Callable
 
 from . import RUNTIME_VERSION
-from .actions import ActionRunner, Outcome, resolve_program
+from .actions import ActionRunner, InvalidAction, Outcome, resolve_program
 from .config import Config, ConfigError, load_config, read_credential
-from .contract_schema import LIMITS, ContractViolation, check, check_action
+from .contract_schema import LIMITS, ContractViolation, check
 from .control_plane import ControlPlaneClient, ControlPlaneError, ControlPlaneRejected, backoff_delays
 from .credential_guard import GuardUnavailable, make_undumpable
 from .health import touch
@@ -36,6 +36,7 @@ from .results import fit_result
 from .workspace import PathRefused, Workspace
 
 EXIT_DONE, EXIT_BUG, EXIT_CONFIG, EXIT_LOST, EXIT_SIGTERM = 0, 1, 2, 3, 143
+HEALTH_TOUCH_INTERVAL_S = 1.0
 
 
 class AgentRuntime:
@@ -56,9 +57,16 @@ class AgentRuntime:
         self.current_action: str | None = None
         self.heartbeat_interval_s = config.heartbeat_interval_s
         self._health_failing = False
+        self._last_touch = float("-inf")
 
     # -- liveness ---------------------------------------------------------
     def _alive(self) -> None:
+        # The health check allows AGENT_HEALTH_STALE_S (15 s by default): refreshing the file once a second is plenty,
+        # and keeps a syscall-heavy write out of every pass of a loop that runs hundreds of times a second.
+        now = self.clock()
+        if now - self._last_touch < HEALTH_TOUCH_INTERVAL_S:
+            return
+        self._last_touch = now
         try:
             touch(self.config.health_file)
             self._health_failing = False
@@ -146,19 +154,20 @@ class AgentRuntime:
 
     def _execute(self, raw: Any) -> None:
         started = self.clock()
-        try:
-            action = check_action(raw)
-        except ContractViolation as violation:
-            self._reject(raw, str(violation), started)
-            return
-        self.current_action = action["id"]
         self.state = "running"
         try:
-            prepared = self.runner.prepare(action)
-        except PathRefused as refused:
-            decision = self.policy.refuse(action["id"], action["type"], f"refused before policy evaluation: {refused}")
+            # Checked against the contract (and its defaults filled) before anything else looks at it.
+            prepared = self.runner.prepare(raw)
+        except InvalidAction as violation:
+            self._reject(raw, str(violation), started)
+            self.state = "idle"
+            return
+        except PathRefused as refused:  # a valid action whose path leads out of the workspace
+            self.current_action = raw["id"]
+            decision = self.policy.refuse(raw["id"], raw["type"], f"refused before policy evaluation: {refused}")
             outcome = Outcome("failed", {"error": f"refused: {refused}"})
         else:
+            self.current_action = prepared.action["id"]
             decision = self.policy.evaluate(prepared)
             if decision.allowed:
                 self.logger.info("action_started", action_id=decision.action_id, action_type=decision.action_type)
