@@ -151,10 +151,7 @@ class ActionRunner:
         return Outcome("succeeded", {"content": data[:limit].decode("utf-8", "replace"), "truncated": len(data) > limit})
 
     def _write_file(self, prepared: Prepared) -> Outcome:
-        try:
-            data = prepared.action["content"].encode("utf-8")
-        except UnicodeEncodeError:
-            return Outcome("failed", {"error": "content is not valid Unicode (lone surrogate)"})
+        data = prepared.action["content"].encode("utf-8")  # the contract check refused lone surrogates
         with os.fdopen(self.workspace.open_for_write(prepared.path, bool(prepared.action["append"])), "wb") as handle:
             handle.write(data)
         return Outcome("succeeded", {})

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 import signal
 import socket
 import sys
@@ -25,13 +24,12 @@ from typing import Any, Callable
 from . import RUNTIME_VERSION
 from .actions import ActionRunner, InvalidAction, Outcome, resolve_program
 from .config import Config, ConfigError, load_config, read_credential
-from .contract_schema import LIMITS, ContractViolation, check
+from .contract_schema import LIMITS, ContractViolation, check, errors, schema, scrub
 from .control_plane import ControlPlaneClient, ControlPlaneError, ControlPlaneRejected, backoff_delays
 from .credential_guard import GuardUnavailable, make_undumpable
 from .health import touch
 from .logs import JsonLogger
 from .policy_client import PolicyClient
-from .processes import become_subreaper
 from .results import fit_result
 from .workspace import PathRefused, Workspace
 
@@ -182,10 +180,10 @@ class AgentRuntime:
         """An action that breaks the contract is neither evaluated nor run; it is reported when its id can be, logged always."""
         action_id = raw.get("id") if isinstance(raw, dict) else None
         action_type = raw.get("type") if isinstance(raw, dict) else None
-        if not isinstance(action_id, str) or not ACTION_ID.match(action_id):
+        if errors(action_id, ACTION_ID_SCHEMA):
             self.logger.warning("action_rejected", reason=reason, detail="the action has no valid id, so no result can be reported for it")
             return
-        kind = action_type if isinstance(action_type, str) and action_type and not _has_lone_surrogate(action_type) else "?"
+        kind = scrub(action_type) if isinstance(action_type, str) and action_type else "?"
         decision = self.policy.refuse(action_id, kind[:64], f"invalid action: {reason}")
         self._finish(action_id, Outcome("rejected", {"error": f"invalid action: {reason}"}), decision.as_dict(), started)
 
@@ -263,11 +261,8 @@ class AgentRuntime:
         return EXIT_SIGTERM
 
 
-ACTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-
-
-def _has_lone_surrogate(text: str) -> bool:
-    return any("\ud800" <= c <= "\udfff" for c in text)
+# The contract's id rule: an action whose id breaks it cannot be reported (the id is part of the result's URL).
+ACTION_ID_SCHEMA = schema("action")["oneOf"][0]["properties"]["id"]
 
 
 def _detach_stdin() -> None:
@@ -292,8 +287,6 @@ def main(env: dict[str, str] | None = None, stdin_fd: int = 0) -> int:
         _detach_stdin()
     logger = JsonLogger(config.task_id, config.log_level, [token])
     logger.install_excepthooks()
-    # Orphans of the task's commands (setsid, double fork) become the runtime's, so none outlives its action.
-    become_subreaper()
     try:
         client = ControlPlaneClient(config.control_plane_url, config.task_id, token, config.request_timeout_s, str(config.ca_file) if config.ca_file else None)
     except ValueError as error:  # e.g. a CA file that is not PEM

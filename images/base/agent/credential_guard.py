@@ -37,6 +37,3 @@ def make_undumpable() -> None:
     if prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 or prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0:
         raise GuardUnavailable(f"prctl(PR_SET_DUMPABLE, 0) failed (errno {ctypes.get_errno()})")
 
-
-def is_dumpable() -> bool:
-    return _prctl()(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1
