@@ -4,7 +4,7 @@ export { dockerConfigPath, registryCredentials, type RegistryCredentials } from 
 export { readEngineStream, type EngineMessage } from './engine-stream';
 export { buildImage, BuildStepError, type BuildRequest } from './build-image';
 export { inspectLocalImage, tagImage, removeImage, type LocalImage } from './image-store';
-export { pushImage, pullImage, registryFailure, type PushResult } from './registry-transfer';
+export { pushAs, pushImage, pullImage, registryFailure, type PushResult } from './registry-transfer';
 export { importRootfs, type ImportRequest } from './import-rootfs';
 export { runContainer, type RunRequest, type RunResult } from './run-container';
 export { imageTagsWithLabel } from './image-tags';

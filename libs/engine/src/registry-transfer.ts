@@ -3,6 +3,7 @@ import { parseImageReference } from '@taskforge/image-model';
 import { UserError } from '@taskforge/user-errors';
 import { dockerConfigPath, registryCredentials } from './docker-config';
 import { readEngineStream, type EngineMessage } from './engine-stream';
+import { tagImage } from './image-store';
 
 export interface PushResult {
   reference: string;
@@ -46,6 +47,12 @@ export async function pushImage(docker: Docker, reference: string, onMessage?: (
   }
   if (!result) throw new UserError(`push ${reference}: the engine did not report a digest; see its log.`);
   return result;
+}
+
+/** Tags an image (by ID or reference) as `reference` and pushes that tag: the one way anything here reaches a registry. */
+export async function pushAs(docker: Docker, image: string, reference: string, onMessage?: (m: EngineMessage) => void): Promise<PushResult> {
+  await tagImage(docker, image, reference);
+  return pushImage(docker, reference, onMessage);
 }
 
 /** Pulls a reference; resolves false when the registry does not have it. */

@@ -1,5 +1,5 @@
 import type { ActionInput } from '@taskforge/agent-contract';
-import { healthOf, startAgent, startHarness, waitFor, type Harness } from '../../../images/base/behaviour/support/agent-harness';
+import { type Harness, healthOf, startAgent, startHarness, waitFor } from '@taskforge/testing';
 import { median } from './measure';
 import type { ResultsTable } from './results-table';
 

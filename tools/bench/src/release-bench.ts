@@ -1,8 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../nx-images/test/support/fixture-workspace';
-import { removeImagesNamed } from '../../nx-images/test/support/engine-images';
-import { startScratchRegistry } from '../../nx-images/test/support/scratch-registry';
+import { removeImagesNamed, REPO_ROOT, startScratchRegistry } from '@taskforge/testing';
 import { timed } from './measure';
 import { repoImagesUnderFreshNames } from './repo-images-copy';
 import type { ResultsTable } from './results-table';

@@ -1,6 +1,6 @@
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createFixtureWorkspace, REPO_ROOT, type FixtureWorkspace } from '../../nx-images/test/support/fixture-workspace';
+import { createFixtureWorkspace, type FixtureWorkspace, REPO_ROOT } from '@taskforge/testing';
 
 /**
  * A workspace holding a copy of this repo's images under fresh names
@@ -11,7 +11,7 @@ export function repoImagesUnderFreshNames(): FixtureWorkspace {
   const fixture = createFixtureWorkspace({ images: [] });
   cpSync(join(REPO_ROOT, 'images'), join(fixture.root, 'images'), {
     recursive: true,
-    filter: (source) => !/\/(behaviour|node_modules|__pycache__)(\/|$)/.test(source) && !/project\.json$|jest\.config\.cjs$/.test(source),
+    filter: (source) => !/\/(node_modules|__pycache__)(\/|$)/.test(source),
   });
   const rename = (dir: string) => {
     for (const entry of readdirSync(dir)) {

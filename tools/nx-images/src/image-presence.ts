@@ -1,9 +1,9 @@
 import { readCachedProjectGraph, type ProjectConfiguration } from '@nx/devkit';
 import { randomUUID } from 'node:crypto';
 import { imageTagsWithLabel } from '@taskforge/engine';
-import { contentTag } from '@taskforge/image-cache';
+import { imageNames } from '@taskforge/image-build';
 import { CONTENT_KEY_LABEL } from '@taskforge/image-model';
-import { definitionFilesOf, loadImages } from './image-workspace-loader';
+import { imageSetOf } from './image-workspace-loader';
 import type { ImagesPluginOptions } from './plugin-options';
 
 /**
@@ -22,13 +22,13 @@ export async function imagePresenceEnv(workspaceRoot: string, options: ImagesPlu
   const graph = readCachedProjectGraph();
   const projects: Record<string, ProjectConfiguration> = {};
   for (const node of Object.values(graph.nodes)) projects[node.name] = node.data;
-  const { workspace, keys } = loadImages(workspaceRoot, definitionFilesOf(workspaceRoot, projects), options, projects);
+  const images = imageSetOf(workspaceRoot, projects, options);
   const tags = await imageTagsWithLabel(CONTENT_KEY_LABEL, 3000);
   const env: Record<string, string> = {};
-  for (const image of workspace.projects.values()) {
-    const name = image.definition.name;
-    const byKey = tags.get(`${name}:${contentTag(keys.get(image.project)!)}`);
-    const byVersion = tags.get(`${name}:${image.version}`);
+  for (const image of images.workspace.projects.values()) {
+    const names = imageNames(images, image.project);
+    const byKey = tags.get(names.content);
+    const byVersion = tags.get(names.versioned);
     env[presenceVariable(image.project)] = byKey && byKey === byVersion ? byKey : `missing-${randomUUID()}`;
   }
   return env;

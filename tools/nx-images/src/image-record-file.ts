@@ -1,4 +1,4 @@
-import type { ImageRecord } from '@taskforge/image-cache';
+import type { ImageRecord } from '@taskforge/image-build';
 import { readProjectOutput, writeProjectOutput } from './project-output-file';
 
 /** build-image's declared output (`outputs` in the target): what it did, kept (and cached) per project. */

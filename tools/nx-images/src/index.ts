@@ -9,7 +9,7 @@ import {
 import { posix } from 'node:path';
 import { IMAGE_DEFINITION_FILE } from '@taskforge/image-model';
 import { imagePresenceEnv } from './image-presence';
-import { definitionFilesOf, loadImageGraph } from './image-workspace-loader';
+import { definitionFilesOf, readImageWorkspace } from './image-workspace-loader';
 import { imageProjectConfiguration } from './image-targets';
 import { PLUGIN_NAME, type ImagesPluginOptions } from './plugin-options';
 import { printRunSummary } from './run-summary';
@@ -20,7 +20,7 @@ export const name = PLUGIN_NAME;
 export const createNodes: CreateNodes<ImagesPluginOptions> = [
   `**/${IMAGE_DEFINITION_FILE}`,
   (definitionFiles, options, context) => {
-    const { workspace } = loadImageGraph(context.workspaceRoot, definitionFiles, options);
+    const workspace = readImageWorkspace(context.workspaceRoot, definitionFiles, options);
     return definitionFiles.map((file) => {
       const image = [...workspace.projects.values()].find((candidate) => candidate.definitionFile === file)!;
       return [file, { projects: { [posix.dirname(file)]: imageProjectConfiguration(image) } }] as const;
@@ -30,7 +30,7 @@ export const createNodes: CreateNodes<ImagesPluginOptions> = [
 
 /** An image depends on every repo image its Dockerfile builds FROM or copies from. */
 export const createDependencies: CreateDependencies<ImagesPluginOptions> = (options, context) => {
-  const { workspace } = loadImageGraph(context.workspaceRoot, definitionFilesOf(context.workspaceRoot, context.projects), options, { listContexts: false });
+  const workspace = readImageWorkspace(context.workspaceRoot, definitionFilesOf(context.workspaceRoot, context.projects), options, { listContexts: false });
   const dependencies: RawProjectGraphDependency[] = [];
   for (const image of workspace.projects.values()) {
     for (const parent of image.parents) {

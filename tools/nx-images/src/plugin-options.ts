@@ -1,24 +1,17 @@
+import { IMAGES_PLUGIN, imageSettingsOf, resolveImageSettings, type ImageSettings, type ResolvedImageSettings } from '@taskforge/image-build';
 import type { NxJsonConfiguration } from '@nx/devkit';
 
-/** Options of the plugin entry in nx.json (`{ "plugin": "@taskforge/nx-images", "options": {...} }`). */
-export interface ImagesPluginOptions {
-  /** Registry images are pushed to and content tags shared through; IMAGE_REGISTRY overrides it. */
-  registry?: string;
-  /** Name prefixes only this repo's images use, so a typo in a FROM is an error, not a pull. */
-  inRepoPrefixes?: string[];
+/** Options of the plugin entry in nx.json: the workspace's image settings. */
+export type ImagesPluginOptions = ImageSettings;
+
+export const PLUGIN_NAME = IMAGES_PLUGIN;
+
+/** The plugin's options with defaults applied and the registry resolved (IMAGE_REGISTRY first), once per call site. */
+export function normalizeOptions(options: ImagesPluginOptions | undefined, registryOverride?: string): ResolvedImageSettings {
+  return resolveImageSettings(options, registryOverride);
 }
 
-export const PLUGIN_NAME = '@taskforge/nx-images';
-
-export function normalizeOptions(options: ImagesPluginOptions | undefined): Required<ImagesPluginOptions> {
-  return {
-    registry: options?.registry ?? 'localhost:5000',
-    inRepoPrefixes: options?.inRepoPrefixes ?? ['openclaw-'],
-  };
-}
-
-/** The plugin's options as nx.json sets them, for executors that run outside the plugin. */
-export function optionsFromNxJson(nxJson: NxJsonConfiguration | undefined): Required<ImagesPluginOptions> {
-  const entry = nxJson?.plugins?.find((plugin) => (typeof plugin === 'string' ? plugin : plugin.plugin) === PLUGIN_NAME);
-  return normalizeOptions(typeof entry === 'object' ? (entry.options as ImagesPluginOptions) : undefined);
+/** The plugin's options as nx.json sets them, for executors and release code that run outside the plugin. */
+export function optionsFromNxJson(nxJson: NxJsonConfiguration | undefined, registryOverride?: string): ResolvedImageSettings {
+  return resolveImageSettings(imageSettingsOf(nxJson as Parameters<typeof imageSettingsOf>[0]), registryOverride);
 }

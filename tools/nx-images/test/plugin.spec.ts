@@ -1,7 +1,7 @@
 import type { CreateNodesContext, CreateDependenciesContext, ProjectConfiguration } from '@nx/devkit';
 import { createDependencies, createNodes } from '../src';
-import { loadImages } from '../src/image-workspace-loader';
-import { createFixtureWorkspace, type FixtureWorkspace } from './support/fixture-workspace';
+import { loadImageSet, resolveImageSettings } from '@taskforge/image-build';
+import { createFixtureWorkspace, type FixtureWorkspace } from '@taskforge/testing';
 
 const files = ['images/base/image.json', 'images/variants/a/image.json', 'images/variants/b/image.json'];
 const options = { registry: 'localhost:5000', inRepoPrefixes: ['fx-'] };
@@ -64,7 +64,7 @@ describe('nx-images plugin', () => {
   });
 
   it("puts the parent's identity into a child's content key, and nothing the build context ignores", () => {
-    const keyOf = (project: string) => loadImages(fixture.root, files, options).keys.get(project);
+    const keyOf = (project: string) => loadImageSet(fixture.root, files, resolveImageSettings(options)).keys.get(project);
     const before = keyOf('fx-a');
     fixture.write('images/base/base.txt', 'base v2\n');
     const after = keyOf('fx-a');

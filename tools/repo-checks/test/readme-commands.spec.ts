@@ -19,8 +19,8 @@ describe('the README commands', () => {
     expect(lines).toEqual([commands[1]]);
   });
 
-  it('both start the engine before they need it', () => {
-    expect(scripts.images).toMatch(/^tsx tools\/engine\/src\/cli\.ts up && nx run-many -t push-image/);
-    expect(scripts.test).toContain('tsx tools/engine/src/cli.ts up && jest');
+  it('both start the engine before they need it; the tests find the images Nx built and checked, and lint ran', () => {
+    expect(scripts.images).toMatch(/^tsx libs\/engine-setup\/src\/cli\.ts up && nx run-many -t push-image/);
+    expect(scripts.test).toMatch(/tsx libs\/engine-setup\/src\/cli\.ts up && nx run-many -t lint build-image test-image && jest --ci$/);
   });
 });

@@ -1,31 +1,50 @@
-import type { ExecutorContext } from '@nx/devkit';
-import { assertEngineReachable, engineClient } from '@taskforge/engine';
-import { BuildStepError } from '@taskforge/engine';
+import type { ExecutorContext, PromiseExecutor } from '@nx/devkit';
+import { assertEngineReachable, BuildStepError, engineClient } from '@taskforge/engine';
+import { imageSettingsOf, projectPrinter, type ImageTask } from '@taskforge/image-build';
 import { describeError } from '@taskforge/user-errors';
 import type Docker from 'dockerode';
-import { definitionFilesOf, loadImages, type ImageTaskGraph } from '../image-workspace-loader';
-import { optionsFromNxJson } from '../plugin-options';
+import { imageSetOf } from '../image-workspace-loader';
 
-export interface ImageTaskContext extends ImageTaskGraph {
-  docker: Docker;
+/** What an executor body gets: its project, a printer prefixed by it, and the image task loaded on demand. */
+export interface ExecutorRun {
+  project: string;
+  print: (line: string) => void;
+  /** The project's image task (graph and content keys of it and its ancestors); no engine needed. */
+  task(): ImageTask;
+  /** A reachable engine, or a user error saying how to start one. */
+  engine(): Promise<Docker>;
 }
 
-/** The image graph and content keys for a task, with a printer prefixed by the project; no engine needed. */
-export function imageTaskGraph(context: ExecutorContext, registryOverride?: string): ImageTaskGraph {
-  const project = context.projectName!;
-  const pluginOptions = optionsFromNxJson(context.nxJsonConfiguration);
-  const projects = context.projectsConfigurations.projects;
-  const options = { ...pluginOptions, registry: registryOverride ?? pluginOptions.registry };
-  const loaded = loadImages(context.root, definitionFilesOf(context.root, projects), options, projects, project);
-  return { ...loaded, project, workspaceRoot: context.root, print: (line) => console.log(`[${project}] ${line}`) };
-}
-
-/** Everything an image executor needs: the image graph, content keys, a reachable engine, a prefixed printer. */
-export async function imageTaskContext(context: ExecutorContext, registryOverride?: string): Promise<ImageTaskContext> {
-  const graph = imageTaskGraph(context, registryOverride);
-  const docker = engineClient();
-  await assertEngineReachable(docker);
-  return { ...graph, docker };
+/**
+ * Every executor of the plugin: one project, output prefixed by it, and any
+ * failure reported as the step's last output and one line, never a stack
+ * trace. The body returns false for a failure it has already described.
+ */
+export function projectExecutor<Options extends object>(
+  body: (run: ExecutorRun, options: Options, context: ExecutorContext) => Promise<boolean | void>,
+): PromiseExecutor<Options> {
+  return async (options, context) => {
+    const project = context.projectName!;
+    const run: ExecutorRun = {
+      project,
+      print: projectPrinter(project),
+      task: () => ({
+        ...imageSetOf(context.root, context.projectsConfigurations.projects, imageSettingsOf(context.nxJsonConfiguration as never), project, (options as { registry?: string }).registry),
+        project,
+        print: projectPrinter(project),
+      }),
+      engine: async () => {
+        const docker = engineClient();
+        await assertEngineReachable(docker);
+        return docker;
+      },
+    };
+    try {
+      return { success: (await body(run, options, context)) !== false };
+    } catch (error) {
+      return reportFailure(project, error);
+    }
+  };
 }
 
 /** Reports a failure the way users should see it: the step's last output, then one line. */

@@ -1,25 +1,25 @@
 import type Docker from 'dockerode';
 import { inspectLocalImage, pushImage, registryTagDigest, tagImage } from '@taskforge/engine';
-import { contentTag, ensureImage, type ImageRecord } from '@taskforge/image-cache';
+import { contentTag, ensureImage, type ImageRecord } from '@taskforge/image-build';
 import { runImageChecks } from '@taskforge/image-checks';
 import { buildOrder, type ImageProject } from '@taskforge/image-model';
-import { filesChangedSince, latestRelease, listTags, registryTagsForRelease, releasedVersions, releaseTagName, tagCommit } from '@taskforge/release';
+import { filesChangedSince, latestRelease, listTags, releaseTagName, tagCommit } from '@taskforge/release';
 import { UserError } from '@taskforge/user-errors';
 import type { ImageTaskGraph } from '../image-workspace-loader';
+import { releaseReferences } from './release-references';
 
 // Files a release itself writes; a change to them alone is no change of the image's sources.
 const RELEASE_FILES = ['VERSION', 'CHANGELOG.md'];
 
-/** Registry references of a release: `registry/name:X.Y.Z` first, then the lines it leads (X.Y, X, latest). */
-function releaseReferences(request: ImageTaskGraph, image: ImageProject, version: string): string[] {
-  const released = releasedVersions(image.project, listTags(request.workspaceRoot));
-  return registryTagsForRelease(version, [...released, version]).map((tag) => `${request.registry}/${image.definition.name}:${tag}`);
+/** Registry references of `image`'s release of `version` (see releaseReferences), from the checkout's tags. */
+function referencesToPush(request: ImageTaskGraph, image: ImageProject, version: string): string[] {
+  return releaseReferences(request.registry, { project: image.project, name: image.definition.name }, version, listTags(request.workspaceRoot));
 }
 
 /** What publish would do, without an engine: for --dry-run. */
 export function describePublishPlan(request: ImageTaskGraph, version: string): string {
   const image = request.workspace.projects.get(request.project)!;
-  const references = releaseReferences(request, image, version);
+  const references = referencesToPush(request, image, version);
   return `would build or reuse ${image.definition.name}:${version}, run its checks, then push ${references.join(', ')} (an existing ${image.definition.name}:${version} with another digest stops the publish)`;
 }
 
@@ -59,7 +59,7 @@ export async function publishImage(docker: Docker, request: ImageTaskGraph): Pro
 
   const key = request.keys.get(image.project)!;
   const contentReference = `${request.registry}/${name}:${contentTag(key)}`;
-  const references = releaseReferences(request, image, version);
+  const references = referencesToPush(request, image, version);
   // Finished before (by this or an earlier run): nothing to pull, build or push.
   const sharedDigest = await registryTagDigest(contentReference);
   if (await allPointTo(references, sharedDigest)) {
@@ -75,7 +75,7 @@ export async function publishImage(docker: Docker, request: ImageTaskGraph): Pro
   let record: ImageRecord | undefined;
   for (const each of buildOrder(request.workspace, request.project)) {
     const own = each.project === image.project;
-    const ensured = await ensureImage(docker, { ...request, project: each.project, shareContentTag: false, noCache: own && noCache });
+    const ensured = await ensureImage(docker, { ...request, project: each.project }, { noCache: own && noCache });
     if (own) record = ensured;
   }
 

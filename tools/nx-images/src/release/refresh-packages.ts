@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { buildImage, inspectLocalImage, pullImage } from '@taskforge/engine';
-import { dockerfileBuild, ensureImage, movedPackages, PACKAGE_RECORD_PATH, readPackageRecord } from '@taskforge/image-cache';
+import { dockerfileBuild, ensureImage, movedPackages, PACKAGE_RECORD_PATH, readPackageRecord } from '@taskforge/image-build';
 import { buildOrder } from '@taskforge/image-model';
 import { latestRelease, listTags } from '@taskforge/release';
 import { UserError } from '@taskforge/user-errors';
@@ -30,7 +30,7 @@ export async function refreshPackages(docker: Docker, request: ImageTaskGraph): 
   if (!before) throw new UserError(`${name}:${last} records no Debian package versions (${PACKAGE_RECORD_PATH}); only images that install packages with install-debian-packages can be refreshed.`);
 
   for (const parent of buildOrder(request.workspace, image.project).slice(0, -1)) {
-    await ensureImage(docker, { ...request, project: parent.project, shareContentTag: false });
+    await ensureImage(docker, { ...request, project: parent.project });
   }
   const candidate = `${name}:package-refresh`;
   request.print(`building ${candidate} without cache`);

@@ -1,37 +1,27 @@
-import type { PromiseExecutor } from '@nx/devkit';
 import { gitRevision, readVersionFile } from '@taskforge/image-model';
 import { assertCleanWorkingTree, createAnnotatedTag, releaseTagName, tagCommit } from '@taskforge/release';
 import { join, posix } from 'node:path';
 import { UserError } from '@taskforge/user-errors';
-import { reportFailure } from '../executor-context';
+import { projectExecutor } from '../executor-context';
 import type { ReleaseTagExecutorOptions } from './schema';
 
 /** Tags HEAD as the release of the version in VERSION, once: the step CI can run alone (or to finish a release whose tagging failed). */
-const releaseTagExecutor: PromiseExecutor<ReleaseTagExecutorOptions> = async (options, context) => {
-  const project = context.projectName!;
-  const print = (line: string) => console.log(`[${project}] ${line}`);
-  try {
-    const root = context.projectsConfigurations.projects[project].root;
-    const version = readVersionFile(join(context.root, root, 'VERSION'), posix.join(root, 'VERSION'));
-    const tag = releaseTagName(project, version);
-    const existing = tagCommit(context.root, tag);
-    const head = gitRevision(context.root);
-    if (!head) throw new UserError(`${context.root} is not a git checkout with a commit: release tags need one.`);
-    if (existing) {
-      print(existing === head ? `${tag} already tags HEAD` : `${tag} already exists (commit ${existing.slice(0, 12)}): nothing to do`);
-      return { success: true };
-    }
-    if (options.dryRun) {
-      print(`dry run: would tag ${head.slice(0, 12)} as ${tag}`);
-      return { success: true };
-    }
-    assertCleanWorkingTree(context.root);
-    createAnnotatedTag(context.root, tag, tag);
-    print(`tagged ${head.slice(0, 12)} as ${tag}`);
-    return { success: true };
-  } catch (error) {
-    return reportFailure(project, error);
+export default projectExecutor<ReleaseTagExecutorOptions>(async ({ project, print }, options, context) => {
+  const root = context.projectsConfigurations.projects[project].root;
+  const version = readVersionFile(join(context.root, root, 'VERSION'), posix.join(root, 'VERSION'));
+  const tag = releaseTagName(project, version);
+  const existing = tagCommit(context.root, tag);
+  const head = gitRevision(context.root);
+  if (!head) throw new UserError(`${context.root} is not a git checkout with a commit: release tags need one.`);
+  if (existing) {
+    print(existing === head ? `${tag} already tags HEAD` : `${tag} already exists (commit ${existing.slice(0, 12)}): nothing to do`);
+    return;
   }
-};
-
-export default releaseTagExecutor;
+  if (options.dryRun) {
+    print(`dry run: would tag ${head.slice(0, 12)} as ${tag}`);
+    return;
+  }
+  assertCleanWorkingTree(context.root);
+  createAnnotatedTag(context.root, tag, tag);
+  print(`tagged ${head.slice(0, 12)} as ${tag}`);
+});

@@ -1,0 +1,199 @@
+import type Docker from 'dockerode';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import {
+  buildImage,
+  importRootfs,
+  inspectLocalImage,
+  pushAs,
+  tagImage,
+  type BuildRequest,
+  type LocalImage,
+} from '@taskforge/engine';
+import {
+  gitRevision,
+  imageLabels,
+  parseImageReference,
+  sourceDate,
+  sourceUrl,
+  tagFollowsProject,
+  type ImageProject,
+} from '@taskforge/image-model';
+import { buildRootfsTarball, tarballDigest } from '@taskforge/rootfs';
+import { UserError } from '@taskforge/user-errors';
+import { imageNames, type ImageTask } from './image-task';
+import { readPackageRecord } from './package-record';
+import { findReusableImage } from './reuse';
+
+export type ImageOutcome = 'built' | 'reused from engine' | 'reused from registry';
+
+/** What build-image did for one image; written next to the build output and summarised at the end of a run. */
+export interface ImageRecord {
+  project: string;
+  image: string;
+  version: string;
+  contentKey: string;
+  id: string;
+  tags: string[];
+  size: number;
+  outcome: ImageOutcome;
+  seconds: number;
+  /** When this build-image started and finished its work (ISO 8601), to show what ran in parallel. */
+  startedAt: string;
+  finishedAt: string;
+  /** For root filesystem images: the sha256 of the imported tarball, the image's only layer. */
+  layerDigest?: string;
+  /** The content tag in the registry, when it was shared there. */
+  sharedAs?: string;
+  /** Every Debian package in the image with the exact version the build resolved (from install-debian-packages). */
+  packages?: Record<string, string>;
+}
+
+export interface EnsureImageOptions {
+  /** Push the content tag after a build so other machines can reuse it. */
+  shareContentTag?: boolean;
+  /** When a build is needed, run every Dockerfile step again (fresh Debian package resolution). */
+  noCache?: boolean;
+}
+
+/** What every build of an image's Dockerfile sends: exactly its build context, its Dockerfile and build args. */
+export function dockerfileBuild(workspaceRoot: string, image: ImageProject): Pick<BuildRequest, 'contextDir' | 'files' | 'dockerfile' | 'buildArgs' | 'displayName'> {
+  return {
+    contextDir: join(workspaceRoot, image.root),
+    files: image.contextFiles,
+    dockerfile: posix.relative(image.root, image.dockerfile!),
+    buildArgs: image.definition.buildArgs,
+    displayName: image.project,
+  };
+}
+
+/** Refuses a Dockerfile whose in-repo images would not resolve to this build's parents. */
+export function checkImageUses(image: ImageProject): void {
+  for (const resolved of image.uses) {
+    const where = `${image.dockerfile}:${resolved.use.line}`;
+    if (resolved.kind === 'unknown-in-repo') {
+      throw new UserError(`${where}: ${resolved.use.instruction} ${resolved.use.reference} ${resolved.reason}; fix the name or add that image under images/.`);
+    }
+    if (resolved.kind === 'in-repo') {
+      const { tag, digest } = parseImageReference(resolved.use.reference);
+      if (digest || !tagFollowsProject(tag, resolved.node)) {
+        throw new UserError(
+          `${where}: ${resolved.use.reference} is not the version this repo builds (project ${resolved.node.project} is at ${resolved.node.version}); use ${resolved.node.image}:${resolved.node.version} so the image is built on the current ${resolved.node.project}.`,
+        );
+      }
+    }
+  }
+}
+
+async function finalBase(docker: Docker, image: ImageProject): Promise<{ name?: string; digest?: string }> {
+  const from = [...image.uses].reverse().find((use) => use.use.instruction === 'FROM');
+  if (!from) return {};
+  const local = await inspectLocalImage(docker, from.use.reference);
+  return { name: from.use.reference, digest: local?.repoDigests[0]?.split('@')[1] ?? local?.id };
+}
+
+/**
+ * Makes sure the engine holds the image of `project` for its current
+ * content: reused from the engine or the registry when an image with the
+ * same content key exists, built otherwise. Tags NAME:VERSION and
+ * NAME:latest either way.
+ */
+export async function ensureImage(docker: Docker, task: ImageTask, options: EnsureImageOptions = {}): Promise<ImageRecord> {
+  const started = Date.now();
+  const image = task.workspace.projects.get(task.project);
+  if (!image) throw new UserError(`No image project "${task.project}": it needs an image.json under images/.`);
+  checkImageUses(image);
+  const key = task.keys.get(image.project)!;
+  const name = image.definition.name;
+  const names = imageNames(task, image.project);
+  const keyRef = names.content;
+  const registryRef = names.inRegistry(names.contentTag);
+  const tags = [names.versioned, names.latest];
+
+  let outcome: ImageOutcome;
+  let id: string;
+  let layerDigest: string | undefined;
+  let sharedAs: string | undefined;
+  const reusable = await findReusableImage(docker, keyRef, registryRef, task.print).catch((error: Error) => {
+    // A registry that is down must not stop a build that does not need it.
+    task.print(`registry not consulted: ${error.message}`);
+    return undefined;
+  });
+  if (reusable) {
+    outcome = reusable.source === 'engine' ? 'reused from engine' : 'reused from registry';
+    id = reusable.id;
+  } else {
+    const labels = imageLabels(image, {
+      contentKey: key,
+      revision: gitRevision(task.workspaceRoot),
+      created: sourceDate().toISOString(),
+      source: sourceUrl(task.workspaceRoot),
+      ...(await finalBase(docker, image).then((base) => ({ baseName: base.name, baseDigest: base.digest }))),
+    });
+    if (image.definition.rootfs) {
+      ({ id, layerDigest } = await buildFromRootfs(docker, image, keyRef, labels, task.print));
+    } else {
+      id = await buildImage(docker, { ...dockerfileBuild(task.workspaceRoot, image), tags: [keyRef, ...tags], labels, noCache: options.noCache, print: task.print });
+    }
+    outcome = 'built';
+    if (options.shareContentTag) sharedAs = await shareContentTag(docker, id, registryRef, task.print);
+  }
+  for (const tag of [keyRef, ...tags]) await tagImage(docker, id, tag);
+  const local = (await inspectLocalImage(docker, id)) as LocalImage;
+  layerDigest ??= image.definition.rootfs ? local.layers[0] : undefined;
+  const packages = await readPackageRecord(docker, id);
+  return {
+    project: image.project,
+    image: name,
+    version: image.version,
+    contentKey: key,
+    id,
+    tags: [...tags, keyRef],
+    size: local.size,
+    outcome,
+    seconds: (Date.now() - started) / 1000,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date().toISOString(),
+    layerDigest,
+    sharedAs,
+    packages,
+  };
+}
+
+async function buildFromRootfs(
+  docker: Docker,
+  image: ImageProject,
+  reference: string,
+  labels: Record<string, string>,
+  print: (line: string) => void,
+): Promise<{ id: string; layerDigest: string }> {
+  const recipe = image.definition.rootfs!;
+  const dir = mkdtempSync(join(tmpdir(), 'rootfs-'));
+  try {
+    const tarball = join(dir, 'rootfs.tar');
+    await buildRootfsTarball(recipe, tarball, print);
+    const layerDigest = await tarballDigest(tarball);
+    print(`root filesystem layer ${layerDigest}`);
+    const changes = [
+      ...Object.entries(recipe.env).map(([k, v]) => `ENV ${k}=${JSON.stringify(v)}`),
+      ...(recipe.cmd ? [`CMD ${JSON.stringify(recipe.cmd)}`] : []),
+      ...Object.entries(labels).map(([k, v]) => `LABEL ${JSON.stringify(k)}=${JSON.stringify(v)}`),
+    ];
+    const id = await importRootfs(docker, { tarball, reference, changes });
+    return { id, layerDigest };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function shareContentTag(docker: Docker, id: string, registryRef: string, print: (line: string) => void): Promise<string | undefined> {
+  try {
+    const pushed = await pushAs(docker, id, registryRef);
+    print(`shared ${registryRef} (${pushed.digest}) for reuse on other machines`);
+    return registryRef;
+  } catch (error) {
+    print(`not shared: ${(error as Error).message}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import { loadImageWorkspace, type ImageProject, type ImageWorkspace } from '@taskforge/image-model';
+import { contentKeys, contentTag, FileHashCache } from './content-key';
+import type { ResolvedImageSettings } from './image-settings';
+
+/** The images of a workspace as one run sees them: the graph, the content key of each, and the registry. */
+export interface ImageSet {
+  workspaceRoot: string;
+  workspace: ImageWorkspace;
+  /** Content key by project; for every image, or for the one a task is about and its ancestors. */
+  keys: Map<string, string>;
+  registry: string;
+}
+
+/** What every step on one image project works with: the image set, the project, and where its output goes. */
+export interface ImageTask extends ImageSet {
+  project: string;
+  print: (line: string) => void;
+}
+
+/** Output lines of one project, prefixed as Nx prints task output: `[agent-base] ...`. */
+export function projectPrinter(project: string): (line: string) => void {
+  return (line) => console.log(`[${project}] ${line}`);
+}
+
+/** Where content hashes of build context files are remembered between runs (next to Nx's own caches). */
+export function fileHashCachePath(workspaceRoot: string): string {
+  return join(workspaceRoot, '.nx', 'workspace-data', 'nx-images-file-hashes.json');
+}
+
+/**
+ * Reads the images named by `definitionFiles` and computes their content keys
+ * (hashing every build context file, or recalling its hash): of every image,
+ * or of `only` and its ancestors. Context file lists already known (by
+ * project root, e.g. from the project graph) are not walked again.
+ */
+export function loadImageSet(
+  workspaceRoot: string,
+  definitionFiles: readonly string[],
+  settings: ResolvedImageSettings,
+  options: { knownContextFiles?: Record<string, string[]>; only?: string } = {},
+): ImageSet {
+  const workspace = loadImageWorkspace(workspaceRoot, definitionFiles, { ...settings, knownContextFiles: options.knownContextFiles });
+  const keys = contentKeys(workspaceRoot, workspace, new FileHashCache(fileHashCachePath(workspaceRoot)), options.only);
+  return { workspaceRoot, workspace, keys, registry: settings.registry };
+}
+
+/** The image a task is about. */
+export function taskImage(task: ImageTask): ImageProject {
+  return task.workspace.projects.get(task.project)!;
+}
+
+/** The names one image of the set goes by for its current sources. */
+export interface ImageNames {
+  /** ck-<content key> */
+  contentTag: string;
+  /** NAME:VERSION */
+  versioned: string;
+  /** NAME:latest */
+  latest: string;
+  /** NAME:ck-<content key>: what the current sources build. */
+  content: string;
+  /** `registry/NAME:tag` in the set's registry. */
+  inRegistry(tag: string): string;
+}
+
+export function imageNames(set: ImageSet, project: string): ImageNames {
+  const image = set.workspace.projects.get(project)!;
+  const name = image.definition.name;
+  const key = contentTag(set.keys.get(project)!);
+  return {
+    contentTag: key,
+    versioned: `${name}:${image.version}`,
+    latest: `${name}:latest`,
+    content: `${name}:${key}`,
+    inRegistry: (tag) => `${set.registry}/${name}:${tag}`,
+  };
+}

@@ -1,0 +1,14 @@
+export { contentKey, contentKeys, contentTag, FileHashCache } from './content-key';
+export { IMAGES_PLUGIN, imageSettingsOf, resolveImageSettings, type ImageSettings, type ResolvedImageSettings } from './image-settings';
+export { fileHashCachePath, imageNames, loadImageSet, projectPrinter, taskImage, type ImageNames, type ImageSet, type ImageTask } from './image-task';
+export { findReusableImage, type ReuseSource } from './reuse';
+export { movedPackages, parsePackageRecord, readPackageRecord, PACKAGE_RECORD_PATH } from './package-record';
+export { builtImage, pushImageVersion, shareImage } from './share-image';
+export {
+  ensureImage,
+  checkImageUses,
+  dockerfileBuild,
+  type EnsureImageOptions,
+  type ImageRecord,
+  type ImageOutcome,
+} from './ensure-image';
