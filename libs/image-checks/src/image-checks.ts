@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { join } from 'node:path';
 import { inspectLocalImage, runContainer } from '@taskforge/engine';
-import { CONTENT_KEY_LABEL, REQUIRED_LABELS, type ImageProject } from '@taskforge/image-model';
+import { CONTENT_KEY_LABEL, IMAGE_TESTS_DIR, imageTestCommand, REQUIRED_LABELS, type ImageProject } from '@taskforge/image-model';
 
 export interface CheckResult {
   name: string;
@@ -14,8 +14,6 @@ export interface CheckResult {
  * and, where the definition asks, the user it runs as, its writable
  * workspace, and its own test command (run inside it).
  */
-export const IMAGE_TESTS_DIR = '/opt/image-tests';
-
 export async function runImageChecks(
   docker: Docker,
   image: ImageProject,
@@ -57,16 +55,17 @@ export async function runImageChecks(
     });
     record('workspace writable', write.exitCode === 0, `${checks.workspace} ${write.exitCode === 0 ? 'exists and is writable by the image user' : `is missing or not writable (${write.stderr.trim() || `exit ${write.exitCode}`})`}`);
   }
-  if (checks.command) {
+  const command = imageTestCommand(checks);
+  if (command) {
     const run = await runContainer(docker, {
       image: reference,
       entrypoint: [],
-      cmd: checks.command,
+      cmd: command,
       timeoutMs: 10 * 60 * 1000,
       copyIn: checks.testFiles ? { hostDir: join(workspaceRoot, image.root, checks.testFiles), containerDir: IMAGE_TESTS_DIR } : undefined,
     });
     for (const line of `${run.stdout}${run.stderr}`.split('\n').filter((l) => l.trim())) print(`  ${line}`);
-    record('test command', run.exitCode === 0 && !run.timedOut, `\`${checks.command.join(' ')}\` exited ${run.timedOut ? 'after the 10 min limit' : run.exitCode}`);
+    record('test command', run.exitCode === 0 && !run.timedOut, `\`${command.join(' ')}\` exited ${run.timedOut ? 'after the 10 min limit' : run.exitCode}`);
   }
   return results;
 }

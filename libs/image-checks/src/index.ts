@@ -1,1 +1,1 @@
-export { runImageChecks, IMAGE_TESTS_DIR, type CheckResult } from './image-checks';
+export { runImageChecks, type CheckResult } from './image-checks';

@@ -8,11 +8,17 @@ export const IMAGE_DEFINITION_FILE = 'image.json';
 // Docker's reference grammar for a repository path without a registry host.
 const IMAGE_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
+/** Where test-image copies `checks.testFiles` into the container. */
+export const IMAGE_TESTS_DIR = '/opt/image-tests';
+
+/** The test command of an image with `checks.testFiles` and no `checks.command`: the standard library's unittest over those files. */
+export const STANDARD_TEST_COMMAND = ['python3', '-m', 'unittest', 'discover', '-s', IMAGE_TESTS_DIR, '-t', IMAGE_TESTS_DIR, '-v'];
+
 const imageChecks = z
   .object({
     user: z.number().int().nonnegative().describe('UID the image must run as').optional(),
     workspace: z.string().startsWith('/').describe('directory that must exist and be writable by `user`').optional(),
-    command: z.array(z.string()).min(1).describe("the image's own test command, run inside it").optional(),
+    command: z.array(z.string()).min(1).describe("the image's own test command, run inside it; with `testFiles` and no command, `python3 -m unittest discover` over them").optional(),
     testFiles: z
       .string()
       .regex(/^[^/.][^]*$/, 'a folder relative to the image project, e.g. "tests"')
@@ -47,6 +53,11 @@ export const imageDefinitionSchema = z
   .strict();
 
 export type ImageDefinition = z.infer<typeof imageDefinitionSchema>;
+
+/** The command test-image runs inside the image: `checks.command`, else the standard one when there are test files, else none. */
+export function imageTestCommand(checks: ImageDefinition['checks']): string[] | undefined {
+  return checks.command ?? (checks.testFiles ? STANDARD_TEST_COMMAND : undefined);
+}
 export type RootfsRecipe = z.infer<typeof rootfsRecipe>;
 
 function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
@@ -63,7 +74,7 @@ export function parseImageDefinition(data: unknown, file: string): ImageDefiniti
   if (!result.success) {
     const first = result.error.issues[0];
     const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
-    throw new UserError(`${file}: ${describeIssue(first, data)}${more}; see tools/nx-images/image-definition.schema.json.`);
+    throw new UserError(`${file}: ${describeIssue(first, data)}${more}; see libs/image-model/image-definition.schema.json.`);
   }
   return result.data;
 }

@@ -1,5 +1,8 @@
 export {
   IMAGE_DEFINITION_FILE,
+  IMAGE_TESTS_DIR,
+  imageTestCommand,
+  STANDARD_TEST_COMMAND,
   imageDefinitionSchema,
   imageDefinitionJsonSchema,
   parseImageDefinition,

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseImageDefinition, readImageDefinition } from '../src';
+import { imageTestCommand, parseImageDefinition, readImageDefinition } from '../src';
 
 const message = (fn: () => unknown) => {
   try {
@@ -45,5 +45,14 @@ describe('image definitions', () => {
     writeFileSync(join(dir, 'image.json'), '{ "name": ');
     const error = message(() => readImageDefinition(join(dir, 'image.json'), 'images/x/image.json'));
     expect(error.text).toMatch(/^images\/x\/image.json: not valid JSON/);
+  });
+
+  it.each([
+    ['test files and no command: the standard unittest run over them', { testFiles: 'tests' }, ['python3', '-m', 'unittest', 'discover', '-s', '/opt/image-tests', '-t', '/opt/image-tests', '-v']],
+    ['a command of its own wins', { testFiles: 'tests', command: ['pytest', '-q', '/opt/image-tests'] }, ['pytest', '-q', '/opt/image-tests']],
+    ['a command without test files', { command: ['go', 'version'] }, ['go', 'version']],
+    ['neither: no test command', {}, undefined],
+  ])('test command: %s', (_case, checks, expected) => {
+    expect(imageTestCommand(parseImageDefinition({ name: 'a', description: 'x', checks }, 'f.json').checks)).toEqual(expected);
   });
 });

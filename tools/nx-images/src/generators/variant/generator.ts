@@ -67,7 +67,7 @@ export async function variantGenerator(tree: Tree, options: VariantGeneratorSche
     join(directory, 'image.json'),
     `${JSON.stringify(
       {
-        $schema: '../../../tools/nx-images/image-definition.schema.json',
+        $schema: '../../../libs/image-model/image-definition.schema.json',
         name: image,
         project,
         description,
@@ -75,7 +75,6 @@ export async function variantGenerator(tree: Tree, options: VariantGeneratorSche
           user: 1001,
           workspace: '/workspace',
           testFiles: 'tests',
-          command: ['python3', '-m', 'unittest', 'discover', '-s', '/opt/image-tests', '-t', '/opt/image-tests', '-v'],
         },
       },
       null,

@@ -1,7 +1,8 @@
-// Writes the JSON Schema of image.json (from the zod schema) for editors; the test suite checks it is current.
+// Writes the JSON Schema of image.json next to the zod schema it comes from, for editors (every image.json names it in
+// $schema); the test suite checks it is current.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { imageDefinitionJsonSchema } from '@taskforge/image-model';
+import { imageDefinitionJsonSchema } from '../src';
 
 export const SCHEMA_FILE = resolve(__dirname, '../image-definition.schema.json');
 
