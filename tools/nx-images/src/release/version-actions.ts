@@ -15,8 +15,29 @@ import { assertCleanWorkingTree, listTags, pinnedVersion, registryTagsForRelease
 import { UserError } from '@taskforge/user-errors';
 import { optionsFromNxJson } from '../plugin-options';
 
-// One check per `nx release` process, before any project is versioned.
-let workingTreeChecked = false;
+/**
+ * The git state a release reads: every call of this class to git goes
+ * through one of these, with the repository root as first argument.
+ * It exists so unit tests can run the release logic on Nx's in-memory tree
+ * with an in-memory stand-in instead of a git repository; real runs get
+ * `repositoryGit`, the @taskforge/release functions themselves.
+ */
+export interface ReleaseGitState {
+  /** Every tag name in the repository. */
+  listTags(root: string): string[];
+  /** The commit a tag points to, or undefined when there is no such tag. */
+  tagCommit(root: string, tag: string): string | undefined;
+  /** Throws a UserError when the working tree has uncommitted changes. */
+  assertCleanWorkingTree(root: string): void;
+}
+
+export const repositoryGit: ReleaseGitState = { listTags, tagCommit, assertCleanWorkingTree };
+
+// One check per `nx release` process, before any project is versioned: Nx loads this module once and every
+// instance shares `repositoryGit`. Kept per git state (not one flag) so each test's stand-in is checked afresh.
+const checkedWorkingTrees = new WeakSet<ReleaseGitState>();
+
+type NxConstructorArgs = ConstructorParameters<typeof VersionActions>;
 
 function definitionAt(tree: Tree, root: string): ImageDefinition {
   const file = posix.join(root, 'image.json');
@@ -39,14 +60,24 @@ export default class ImageVersionActions extends VersionActions {
     return fresh;
   }
 
+  /** Nx constructs this with its three arguments; tests add an in-memory `git` (see ReleaseGitState). */
+  constructor(
+    releaseGroup: NxConstructorArgs[0],
+    projectGraphNode: NxConstructorArgs[1],
+    finalConfigForProject: NxConstructorArgs[2],
+    private readonly git: ReleaseGitState = repositoryGit,
+  ) {
+    super(releaseGroup, projectGraphNode, finalConfigForProject);
+  }
+
   private get root(): string {
     return this.projectGraphNode.data.root;
   }
 
   override async validate(tree: Tree): Promise<void> {
-    if (!workingTreeChecked) {
-      workingTreeChecked = true;
-      assertCleanWorkingTree(tree.root);
+    if (!checkedWorkingTrees.has(this.git)) {
+      checkedWorkingTrees.add(this.git);
+      this.git.assertCleanWorkingTree(tree.root);
     }
     await super.validate(tree);
   }
@@ -70,7 +101,7 @@ export default class ImageVersionActions extends VersionActions {
   ): Promise<{ newVersion: string; logText: string }> {
     const project = this.projectGraphNode.name;
     // An image never released yet is released first at the version its VERSION file names, unless a version is given explicitly.
-    if (currentVersion && !valid(newVersionInput) && releasedVersions(project, listTags(workspaceRoot)).length === 0) {
+    if (currentVersion && !valid(newVersionInput) && releasedVersions(project, this.git.listTags(workspaceRoot)).length === 0) {
       return this.refuseExistingTag({ newVersion: currentVersion, logText: `🆕 First release of ${project}: ${currentVersion}, as its VERSION file says (no ${releaseTagName(project, '*')} tag yet)` });
     }
     return this.refuseExistingTag(await super.calculateNewVersion(currentVersion, newVersionInput, newVersionInputReason, newVersionInputReasonData, preid));
@@ -78,7 +109,7 @@ export default class ImageVersionActions extends VersionActions {
 
   private refuseExistingTag(result: { newVersion: string; logText: string }): { newVersion: string; logText: string } {
     const tag = releaseTagName(this.projectGraphNode.name, result.newVersion);
-    const commit = tagCommit(workspaceRoot, tag);
+    const commit = this.git.tagCommit(workspaceRoot, tag);
     if (commit) {
       throw new UserError(
         `${this.projectGraphNode.name}: tag ${tag} already exists (commit ${commit.slice(0, 12)}), so ${result.newVersion} was released before: release a higher version (\`npx nx release <version> --projects=${this.projectGraphNode.name}\`), or delete the tag if that release never happened.`,
@@ -114,7 +145,7 @@ export default class ImageVersionActions extends VersionActions {
     }
 
     const registry = resolveRegistry(optionsFromNxJson(readNxJson(tree) ?? undefined).registry);
-    const released = releasedVersions(this.projectGraphNode.name, listTags(tree.root));
+    const released = releasedVersions(this.projectGraphNode.name, this.git.listTags(tree.root));
     const tags = registryTagsForRelease(newVersion, released);
     logs.push(`🏷️  Git tag ${releaseTagName(this.projectGraphNode.name, newVersion)}; publish pushes ${registry}/${image}:${tags.join(', :')}`);
     return this.once(logs);
