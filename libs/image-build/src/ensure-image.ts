@@ -12,11 +12,9 @@ import {
   type LocalImage,
 } from '@taskforge/engine';
 import {
-  gitRevision,
   imageLabels,
   parseImageReference,
   sourceDate,
-  sourceUrl,
   tagFollowsProject,
   type ImageProject,
 } from '@taskforge/image-model';
@@ -25,6 +23,7 @@ import { UserError } from '@taskforge/user-errors';
 import { imageNames, type ImageTask } from './image-task';
 import { readPackageRecord } from './package-record';
 import { findReusableImage } from './reuse';
+import { gitRevision, sourceUrl } from '@taskforge/git';
 
 export type ImageOutcome = 'built' | 'reused from engine' | 'reused from registry';
 

@@ -24,4 +24,4 @@ export {
   readTaskBuildDefaults,
   type TaskBuildDefaults,
 } from './task-build-defaults';
-export { gitRevision, sourceUrl, sourceDate } from './workspace-source';
+export { sourceDate } from './source-date';

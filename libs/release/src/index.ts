@@ -1,4 +1,4 @@
 export { RELEASE_TAG_PATTERN, releaseTagName, releasedVersions, latestRelease, registryTagsForRelease } from './release-tags';
-export { assertCleanWorkingTree, uncommittedChanges, tagCommit, listTags, filesChangedSince, createAnnotatedTag } from './git-state';
+export { assertCleanWorkingTree } from './clean-working-tree';
 export { repinImage, pinnedVersion } from './dockerfile-pins';
 export { renderChangelogEntry, type ChangelogCommit, type ChangelogEntryInput } from './changelog-entry';

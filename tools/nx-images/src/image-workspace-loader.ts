@@ -1,12 +1,9 @@
-import { loadImageSet, type ImageSet, type ImageTask } from '@taskforge/image-build';
+import { loadImageSet, type ImageSet } from '@taskforge/image-build';
 import { IMAGE_DEFINITION_FILE, loadImageWorkspace, type ImageWorkspace } from '@taskforge/image-model';
 import type { ProjectConfiguration } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { normalizeOptions, type ImagesPluginOptions } from './plugin-options';
-
-/** @deprecated name kept while release code moves over: one image project's task. */
-export type ImageTaskGraph = ImageTask;
 
 /** The image graph of the given image.json files, without content keys: what createNodes and createDependencies need. */
 export function readImageWorkspace(

@@ -1,9 +1,10 @@
 import { readCachedProjectGraph, workspaceRoot } from '@nx/devkit';
 import type { ChangelogChange } from 'nx/release/changelog-renderer';
 import { join } from 'node:path';
-import { readImageDefinition, sourceDate, sourceUrl } from '@taskforge/image-model';
-import { latestRelease, listTags, renderChangelogEntry, type ChangelogCommit } from '@taskforge/release';
+import { readImageDefinition, sourceDate } from '@taskforge/image-model';
+import { latestRelease, renderChangelogEntry, type ChangelogCommit } from '@taskforge/release';
 import { readPackageRefresh } from '../package-refresh-file';
+import { listTags, sourceUrl } from '@taskforge/git';
 
 interface RendererConfig {
   changes: ChangelogChange[];

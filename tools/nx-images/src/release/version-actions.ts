@@ -11,9 +11,10 @@ import {
   TASK_BUILD_DEFAULTS_FILE,
   type ImageDefinition,
 } from '@taskforge/image-model';
-import { assertCleanWorkingTree, listTags, pinnedVersion, registryTagsForRelease, releasedVersions, releaseTagName, repinImage, tagCommit } from '@taskforge/release';
+import { assertCleanWorkingTree, pinnedVersion, registryTagsForRelease, releasedVersions, releaseTagName, repinImage } from '@taskforge/release';
 import { UserError } from '@taskforge/user-errors';
 import { optionsFromNxJson } from '../plugin-options';
+import { listTags, tagCommit } from '@taskforge/git';
 
 /**
  * The git state a release reads: every call of this class to git goes

@@ -1,9 +1,10 @@
-import { gitRevision, readVersionFile } from '@taskforge/image-model';
-import { assertCleanWorkingTree, createAnnotatedTag, releaseTagName, tagCommit } from '@taskforge/release';
+import { readVersionFile } from '@taskforge/image-model';
+import { assertCleanWorkingTree, releaseTagName } from '@taskforge/release';
 import { join, posix } from 'node:path';
 import { UserError } from '@taskforge/user-errors';
 import { projectExecutor } from '../executor-context';
 import type { ReleaseTagExecutorOptions } from './schema';
+import { createAnnotatedTag, gitRevision, tagCommit } from '@taskforge/git';
 
 /** Tags HEAD as the release of the version in VERSION, once: the step CI can run alone (or to finish a release whose tagging failed). */
 export default projectExecutor<ReleaseTagExecutorOptions>(async ({ project, print }, options, context) => {

@@ -1,0 +1,1 @@
+export { createAnnotatedTag, filesChangedSince, gitRevision, listTags, sourceUrl, tagCommit, uncommittedChanges } from './git';
