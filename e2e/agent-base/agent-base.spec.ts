@@ -1,6 +1,8 @@
 import type { ActionResult } from '@taskforge/agent-contract';
 import { runContainer } from '@taskforge/engine';
-import { healthOf, IMAGE, repoImage, startAgent, startHarness, TEST_RULES, waitFor, type Harness } from '@taskforge/testing';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { healthOf, IMAGE, REPO_ROOT, repoImage, startAgent, startHarness, TEST_RULES, waitFor, type Harness } from '@taskforge/testing';
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -45,6 +47,10 @@ describe('openclaw-base running tasks against the control plane (hardened profil
     // Proof that the denied actions never ran: the workspace holds only what was allowed.
     expect(result(harness, taskId, 'list')!.entries).toEqual([{ name: 'notes', type: 'dir', size: 0 }]);
     expect(lines.filter((line) => line.event === 'audit')).toHaveLength(8);
+    // The runtime reports the image's own VERSION, the one source of the version.
+    const version = readFileSync(join(REPO_ROOT, 'images/base/VERSION'), 'utf8').trim();
+    expect(harness.task(taskId).registered_agent!.runtime_version).toBe(version);
+    expect(lines.find((line) => line.event === 'starting')!.fields).toMatchObject({ runtime_version: version });
   });
 
   it('cannot reach anything beyond its network: a server on another of our networks answers its own network, not the agent', async () => {

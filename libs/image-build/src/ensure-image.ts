@@ -62,7 +62,8 @@ export function dockerfileBuild(workspaceRoot: string, image: ImageProject): Pic
     contextDir: join(workspaceRoot, image.root),
     files: image.contextFiles,
     dockerfile: posix.relative(image.root, image.dockerfile!),
-    buildArgs: image.definition.buildArgs,
+    // The image's VERSION, for a Dockerfile that declares `ARG IMAGE_VERSION` (the base writes it where its runtime reports it).
+    buildArgs: { IMAGE_VERSION: image.version, ...image.definition.buildArgs },
     displayName: image.project,
   };
 }
