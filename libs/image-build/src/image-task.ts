@@ -18,9 +18,14 @@ export interface ImageTask extends ImageSet {
   print: (line: string) => void;
 }
 
-/** Output lines of one project, prefixed as Nx prints task output: `[agent-base] ...`. */
+/** A line of one project's output, prefixed so it stays readable when Nx interleaves parallel tasks: `[agent-base] ...`. */
+export function projectLine(project: string, line: string): string {
+  return `[${project}] ${line}`;
+}
+
+/** Prints a project's output lines (standard output). */
 export function projectPrinter(project: string): (line: string) => void {
-  return (line) => console.log(`[${project}] ${line}`);
+  return (line) => console.log(projectLine(project, line));
 }
 
 /** Where content hashes of build context files are remembered between runs (next to Nx's own caches). */

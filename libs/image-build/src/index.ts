@@ -1,6 +1,6 @@
 export { contentKey, contentKeys, contentTag, FileHashCache } from './content-key';
 export { IMAGES_PLUGIN, imageSettingsOf, resolveImageSettings, type ImageSettings, type ResolvedImageSettings } from './image-settings';
-export { fileHashCachePath, imageNames, loadImageSet, projectPrinter, taskImage, type ImageNames, type ImageSet, type ImageTask } from './image-task';
+export { fileHashCachePath, imageNames, loadImageSet, projectLine, projectPrinter, taskImage, type ImageNames, type ImageSet, type ImageTask } from './image-task';
 export { findReusableImage, type ReuseSource } from './reuse';
 export { movedPackages, parsePackageRecord, readPackageRecord, PACKAGE_RECORD_PATH } from './package-record';
 export { builtImage, pushImageVersion, shareImage } from './share-image';

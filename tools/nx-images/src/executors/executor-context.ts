@@ -1,6 +1,6 @@
 import type { ExecutorContext, PromiseExecutor } from '@nx/devkit';
 import { assertEngineReachable, BuildStepError, engineClient } from '@taskforge/engine';
-import { imageSettingsOf, projectPrinter, type ImageTask } from '@taskforge/image-build';
+import { imageSettingsOf, projectLine, projectPrinter, type ImageTask } from '@taskforge/image-build';
 import { describeError } from '@taskforge/user-errors';
 import type Docker from 'dockerode';
 import { imageSetOf } from '../image-workspace-loader';
@@ -50,9 +50,9 @@ export function projectExecutor<Options extends object>(
 /** Reports a failure the way users should see it: the step's last output, then one line. */
 export function reportFailure(project: string, error: unknown): { success: false } {
   if (error instanceof BuildStepError && error.lastLines.length > 0) {
-    console.error(`[${project}] last output of the failing step:`);
-    for (const line of error.lastLines) console.error(`[${project}]   ${line}`);
+    console.error(projectLine(project, 'last output of the failing step:'));
+    for (const line of error.lastLines) console.error(projectLine(project, `  ${line}`));
   }
-  console.error(`[${project}] ERROR: ${describeError(error)}`);
+  console.error(projectLine(project, `ERROR: ${describeError(error)}`));
   return { success: false };
 }

@@ -1,4 +1,4 @@
-import { imageNames, taskImage } from '@taskforge/image-build';
+import { imageNames, projectLine, taskImage } from '@taskforge/image-build';
 import { runImageChecks } from '@taskforge/image-checks';
 import { projectExecutor } from '../executor-context';
 import type { TestImageExecutorOptions } from './schema';
@@ -10,6 +10,6 @@ export default projectExecutor<TestImageExecutorOptions>(async (run) => {
   const failed = results.filter((result) => !result.passed);
   run.print(`${results.length - failed.length} passed, ${failed.length} failed`);
   if (failed.length === 0) return true;
-  console.error(`[${run.project}] ERROR: ${failed.map((f) => f.name).join(', ')} failed; see the lines above.`);
+  console.error(projectLine(run.project, `ERROR: ${failed.map((f) => f.name).join(', ')} failed; see the lines above.`));
   return false;
 });
