@@ -2,7 +2,8 @@ import type { ActionResult } from '@taskforge/agent-contract';
 import { runContainer } from '@taskforge/engine';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { healthOf, IMAGE, REPO_ROOT, repoImage, startAgent, startHarness, TEST_RULES, waitFor, type Harness } from '@taskforge/testing';
+import { REPO_ROOT, repoImage } from '@taskforge/testing';
+import { healthOf, IMAGE, startAgent, startHarness, TEST_RULES, waitFor, type Harness } from '@taskforge/agent-harness';
 
 jest.setTimeout(10 * 60 * 1000);
 

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ActionInput, ActionResult } from '@taskforge/agent-contract';
-import { execIn, repoImage, IMAGE, startAgent, startHarness, waitFor, type Harness } from '@taskforge/testing';
+import { execIn, makeTestPki, repoImage, type TestPki } from '@taskforge/testing';
+import { IMAGE, startAgent, startHarness, waitFor, type Harness } from '@taskforge/agent-harness';
 
 jest.setTimeout(10 * 60 * 1000);
 
@@ -270,22 +270,18 @@ print('found ' + ' '.join(found) if found else f'clean after {looked} reads')
   });
 
   it('speaks https to a control plane whose CA it is given, and trusts nothing without it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'agent-tls-'));
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=taskforge test CA');
     // The server certificate names the control plane's address on the test network, as a real deployment names its host.
+    let pki: TestPki | undefined;
     const certificateFor = (gateway: string) => {
-      openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${gateway}`);
-      writeFileSync(join(dir, 'san.ext'), `subjectAltName=IP:${gateway}\n`);
-      openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext');
-      return { key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) };
+      pki = makeTestPki(gateway);
+      return { key: pki.key, cert: pki.cert };
     };
     const tls = await startHarness({ tls: certificateFor });
     try {
       expect(tls.controlPlaneUrl).toMatch(/^https:\/\//);
       const taskId = tls.createTask([{ id: 'echo', type: 'run_command', argv: ['echo', 'over tls'] }]);
       const trusted = await (
-        await startAgent(tls, taskId, { CONTROL_PLANE_CA_FILE: '/etc/taskforge/ca.pem', AGENT_POLICY_MAX_AGE_S: '10', AGENT_POLICY_REFRESH_S: '2' }, undefined, IMAGE, { binds: [`${join(dir, 'ca.pem')}:/etc/taskforge/ca.pem:ro`] })
+        await startAgent(tls, taskId, { CONTROL_PLANE_CA_FILE: '/etc/taskforge/ca.pem', AGENT_POLICY_MAX_AGE_S: '10', AGENT_POLICY_REFRESH_S: '2' }, undefined, IMAGE, { binds: [`${pki!.caFile}:/etc/taskforge/ca.pem:ro`] })
       ).exited;
       const warnings = trusted.lines.filter((l) => l.level !== 'info').map((l) => `${l.event}: ${String(l.fields.error ?? '')}`);
       expect({ exitCode: trusted.exitCode, last: trusted.lines.at(-1)!.event, warnings }).toEqual({ exitCode: 0, last: 'task_done', warnings: [] });

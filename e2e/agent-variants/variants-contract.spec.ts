@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActionInput } from '@taskforge/agent-contract';
 import { inspectLocalImage } from '@taskforge/engine';
-import { healthOf, REPO_ROOT, repoImage, startAgent, startHarness, waitFor, type Harness } from '@taskforge/testing';
+import { REPO_ROOT, repoImage } from '@taskforge/testing';
+import { healthOf, startAgent, startHarness, waitFor, type Harness } from '@taskforge/agent-harness';
 
 jest.setTimeout(5 * 60 * 1000);
 

@@ -1,9 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { generateOperatorToken } from './credentials';
-import { LOST_TASK_DEFAULTS } from './lost-tasks';
-import { PolicyUnavailable } from './policy-file';
-import { buildControlPlane, type ControlPlane } from './server';
+import { buildControlPlane, generateOperatorToken, LOST_TASK_DEFAULTS, PolicyUnavailable, type ControlPlane } from '@taskforge/control-plane-server';
 
 // Every refusal here is one line on stderr and exit 2: a configuration problem, for the operator to fix.
 function fail(message: string): never {

@@ -1,13 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AGENT } from './support';
-import { httpsJson, makeTestPki } from './tls-support';
+import { parsePolicyFile, policyFileContradiction } from '@taskforge/control-plane-server';
+import { httpsJson, makeTestPki } from '@taskforge/testing';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const MAIN = join(REPO_ROOT, 'apps/control-plane/src/main.ts');
 const TOKEN = 'tfo_main-spec-operator-token-0123456789';
+/** What a runtime says about itself when it registers. */
+const AGENT = { hostname: 'h', pid: 1, runtime_version: '1.0.0', python: '3.11.2' };
 const GOOD_POLICY = JSON.stringify({ serial: 1, tasks: { '*': { rules: [{ id: 'files', effect: 'allow', actions: ['list_files'] }] } } });
 
 interface Started {
@@ -128,5 +130,30 @@ describe('main.ts', () => {
     const started = await startMain({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_TLS_CERT_FILE: pki.certFile, CONTROL_PLANE_TLS_KEY_FILE: pki.keyFile });
     expect(started.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(await httpsJson(`${started.url}/v1/tasks`, { ca: pki.ca, method: 'POST', token: TOKEN, body: {} })).toMatchObject({ status: 201 });
+  });
+
+  describe('apps/control-plane/policies.example.json, the file `nx serve control-plane` starts with', () => {
+    const example = join(REPO_ROOT, 'apps/control-plane/policies.example.json');
+
+    it('parses, has a serial, and contradicts itself nowhere', () => {
+      const content = parsePolicyFile(readFileSync(example, 'utf8'));
+      expect(content.serial).toBeGreaterThanOrEqual(1);
+      expect(policyFileContradiction(content)).toBeUndefined();
+    });
+
+    it('is served: the default entry denies the secrets dir, the sandbox entry admits it runs arbitrary code', async () => {
+      const started = await startMain({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_POLICY_FILE: example });
+      expect(started.stderr).toBe('');
+      const operator = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+      const policyOf = async (taskId: string) => {
+        const created = (await (await fetch(`${started.url}/v1/tasks`, { method: 'POST', headers: operator, body: JSON.stringify({ task_id: taskId }) })).json()) as { agent_token: string };
+        const policy = await fetch(`${started.url}/v1/tasks/${taskId}/policy`, { headers: { authorization: `Bearer ${created.agent_token}` } });
+        return (await policy.json()) as { rules: Array<{ id: string; arbitrary_code?: boolean }> };
+      };
+      const plain = await policyOf('plain');
+      expect(plain.rules.map((rule) => rule.id)).toContain('no-secrets-dir');
+      expect(plain.rules.some((rule) => rule.arbitrary_code)).toBe(false);
+      expect((await policyOf('sandbox-1')).rules.filter((rule) => rule.arbitrary_code)).toHaveLength(1);
+    });
   });
 });

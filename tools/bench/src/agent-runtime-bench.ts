@@ -1,5 +1,5 @@
 import type { ActionInput } from '@taskforge/agent-contract';
-import { type Harness, healthOf, startAgent, startHarness, waitFor } from '@taskforge/testing';
+import { type Harness, healthOf, startAgent, startHarness, waitFor } from '@taskforge/agent-harness';
 import { median } from './measure';
 import type { ResultsTable } from './results-table';
 

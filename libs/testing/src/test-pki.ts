@@ -14,24 +14,24 @@ export interface TestPki {
   caFile: string;
 }
 
-/** A throwaway CA and a server certificate it signed for IP 127.0.0.1, made with the openssl CLI. */
-export function makeTestPki(): TestPki {
-  const dir = mkdtempSync(join(tmpdir(), 'cp-tls-'));
+/** A throwaway CA and a server certificate it signed for one IP address (127.0.0.1 by default), made with the openssl CLI. */
+export function makeTestPki(ip = '127.0.0.1'): TestPki {
+  const dir = mkdtempSync(join(tmpdir(), 'test-pki-'));
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=control-plane test CA');
-  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=taskforge test CA');
+  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${ip}`);
+  writeFileSync(join(dir, 'san.ext'), `subjectAltName=IP:${ip}\n`);
   openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext');
   const file = (name: string) => join(dir, name);
   return { dir, ca: readFileSync(file('ca.pem')), key: readFileSync(file('server.key')), cert: readFileSync(file('server.pem')), keyFile: file('server.key'), certFile: file('server.pem'), caFile: file('ca.pem') };
 }
 
-/** A JSON request over HTTPS trusting only `ca` (Node's fetch takes no CA option). */
-export function httpsJson(
+/** A JSON request over HTTPS trusting only `ca` (Node's fetch takes no CA option); `Body` is the answer the caller expects. */
+export function httpsJson<Body = Record<string, unknown>>(
   url: string,
   options: { ca?: Buffer; servername?: string; method?: string; token?: string; body?: unknown } = {},
-): Promise<{ status: number; body: Record<string, any> }> {
+): Promise<{ status: number; body: Body }> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = request(

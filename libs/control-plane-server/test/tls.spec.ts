@@ -1,6 +1,6 @@
 import { buildControlPlane } from '../src';
 import { AGENT, OPERATOR_TOKEN, startControlPlane, type Running } from './support';
-import { httpsJson, makeTestPki, type TestPki } from './tls-support';
+import { httpsJson, makeTestPki, type TestPki } from '@taskforge/testing';
 
 describe('HTTPS', () => {
   let pki: TestPki;

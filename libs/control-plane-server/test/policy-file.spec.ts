@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parsePolicyFile, policyFileContradiction } from '../src';
 import { policyText, startControlPlane, type Running } from './support';
 
 const FILES = { id: 'files', effect: 'allow', actions: ['read_file', 'write_file', 'list_files'] };
@@ -100,31 +97,6 @@ describe('policy file', () => {
     it('refuses a contradiction in an entry that does not even apply to the asking task', async () => {
       cp.writePolicy(policyText({ other: { rules: [{ id: 'sh', effect: 'allow', actions: ['*'], commands: ['bash *'] }, NO_SECRETS] }, '*': { rules: [FILES] } }, 6));
       expect((await fetchPolicy()).status).toBe(503);
-    });
-  });
-
-  describe('apps/control-plane/policies.example.json', () => {
-    const text = readFileSync(join(__dirname, '../policies.example.json'), 'utf8');
-
-    it('parses, has a serial, and contradicts itself nowhere', () => {
-      const content = parsePolicyFile(text);
-      expect(content.serial).toBeGreaterThanOrEqual(1);
-      expect(policyFileContradiction(content)).toBeUndefined();
-    });
-
-    it('is served: the default entry denies the secrets dir, the sandbox entry admits it runs arbitrary code', async () => {
-      const example = await startControlPlane({}, text);
-      try {
-        const plain = await example.createTask({ task_id: 'plain' });
-        const sandbox = await example.createTask({ task_id: 'sandbox-1' });
-        const plainPolicy = (await example.call('GET', '/v1/tasks/plain/policy', undefined, plain.agentToken)).body;
-        expect(plainPolicy.rules.map((r: { id: string }) => r.id)).toContain('no-secrets-dir');
-        expect(plainPolicy.rules.some((r: { arbitrary_code?: boolean }) => r.arbitrary_code)).toBe(false);
-        const sandboxPolicy = (await example.call('GET', '/v1/tasks/sandbox-1/policy', undefined, sandbox.agentToken)).body;
-        expect(sandboxPolicy.rules.filter((r: { arbitrary_code?: boolean }) => r.arbitrary_code)).toHaveLength(1);
-      } finally {
-        await example.app.close();
-      }
     });
   });
 });

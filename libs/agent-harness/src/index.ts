@@ -1,0 +1,13 @@
+export {
+  healthOf,
+  IMAGE,
+  OPERATOR_TOKEN,
+  startAgent,
+  startHarness,
+  TEST_RULES,
+  waitFor,
+  type AgentRun,
+  type AgentStartOptions,
+  type Harness,
+  type HarnessOptions,
+} from './agent-harness';
