@@ -1,1 +1,1 @@
-module.exports = { ...require('../../jest.preset.cjs'), displayName: 'image-build' };
+module.exports = { preset: '../../jest.preset.cjs', displayName: 'image-build' };

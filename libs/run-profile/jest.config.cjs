@@ -1,1 +1,1 @@
-module.exports = { ...require('../../jest.preset.cjs'), displayName: 'run-profile' };
+module.exports = { preset: '../../jest.preset.cjs', displayName: 'run-profile' };
