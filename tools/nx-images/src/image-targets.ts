@@ -1,5 +1,5 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
-import type { ImageProject } from '@taskforge/image-model';
+import { imageTestCommand, type ImageProject } from '@taskforge/image-model';
 import { presenceVariable } from './image-presence';
 
 /** Project configuration Nx infers for one image folder. */
@@ -33,7 +33,7 @@ export function imageProjectConfiguration(image: ImageProject): Omit<ProjectConf
       cache: true,
       options: {},
       metadata: {
-        description: `Run ${name}'s own checks in a container (user, workspace, labels${image.definition.checks.command ? ', test command' : ''})`,
+        description: `Run ${name}'s own checks in a container (user, workspace, labels${imageTestCommand(image.definition.checks) ? ', test command' : ''})`,
         technologies,
       },
     },
