@@ -15,3 +15,5 @@ export { startScratchRegistry, tagDigest, type ScratchRegistry } from './scratch
 export { startAuthRegistry, type AuthRegistry } from './auth-registry';
 export { execIn } from './container-exec';
 export { httpsJson, makeTestPki, type TestPki } from './test-pki';
+export { buildWheel, normalizeProjectName, startPipIndex, type PipIndex, type PipPackage, type PipWheel } from './pip-index';
+export { HOSTILE_CAPABILITIES, HOSTILE_TASK_IDS, UNAPPROVED_CLASS, type HostileValue } from './hostile-requests';
