@@ -15,6 +15,8 @@ export interface BuildRequest {
   buildArgs: Record<string, string>;
   /** Run every step again instead of reusing BuildKit's cache (a security refresh must resolve packages anew). */
   noCache?: boolean;
+  /** The network RUN steps use: the engine's default, `host` (e.g. a package index on this machine's loopback) or `none`. */
+  networkMode?: 'default' | 'host' | 'none';
   /** Named in errors, e.g. the Nx project. */
   displayName: string;
   print: (line: string) => void;
@@ -41,6 +43,7 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
     buildargs: request.buildArgs,
     forcerm: true,
     nocache: request.noCache ?? false,
+    ...(request.networkMode ? { networkmode: request.networkMode } : {}),
   } as unknown as Docker.ImageBuildOptions)) as NodeJS.ReadableStream;
 
   const progress = new BuildkitProgress(request.print);

@@ -21,6 +21,6 @@ describe('the README commands', () => {
 
   it('both start the engine before they need it; the tests find the images Nx built and checked, and lint ran', () => {
     expect(scripts.images).toMatch(/^tsx libs\/engine-setup\/src\/cli\.ts up && nx run-many -t push-image/);
-    expect(scripts.test).toMatch(/tsx libs\/engine-setup\/src\/cli\.ts up && nx run-many -t lint build-image test-image && jest --ci$/);
+    expect(scripts.test).toMatch(/tsx libs\/engine-setup\/src\/cli\.ts up && nx run-many -t lint build-image test-image rebuild-native && jest --ci$/);
   });
 });

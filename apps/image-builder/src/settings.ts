@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { imageSettingsOf, resolveImageSettings } from '@taskforge/image-build';
+import type { TaskImageBuilderOptions } from '@taskforge/image-builder-server';
+
+/** A configuration problem: one line on stderr and exit 2, for the operator to fix. */
+export function fail(message: string): never {
+  console.error(`[image-builder] ${message}`);
+  process.exit(2);
+}
+
+function positiveInteger(variable: string, fallback: number): number {
+  const raw = process.env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) fail(`${variable}=${raw} must be a positive integer`);
+  return value;
+}
+
+/** The repository this file lives in: where config/capabilities.json and config/task-builds.json are by default. */
+const REPO_ROOT = resolve(__dirname, '../../..');
+
+/** Builder settings from the environment; the registry as the Nx plugin resolves it (IMAGE_REGISTRY, then nx.json). */
+export function builderOptionsFromEnv(): TaskImageBuilderOptions {
+  const configRoot = resolve(process.env.IMAGE_BUILDER_CONFIG_ROOT ?? REPO_ROOT);
+  let nxJson: unknown;
+  try {
+    nxJson = JSON.parse(readFileSync(resolve(REPO_ROOT, 'nx.json'), 'utf8'));
+  } catch {
+    nxJson = undefined;
+  }
+  const network = process.env.IMAGE_BUILDER_BUILD_NETWORK ?? 'default';
+  if (network !== 'default' && network !== 'host') fail(`IMAGE_BUILDER_BUILD_NETWORK=${network} must be "default" or "host"`);
+  return {
+    configRoot,
+    dataDir: resolve(process.env.IMAGE_BUILDER_DATA_DIR ?? resolve(REPO_ROOT, 'dist/image-builder')),
+    registry: resolveImageSettings(imageSettingsOf(nxJson as never)).registry,
+    pipIndexUrl: process.env.PIP_INDEX_URL || undefined,
+    buildNetwork: network,
+    concurrency: positiveInteger('IMAGE_BUILDER_CONCURRENCY', 2),
+    queueLimit: positiveInteger('IMAGE_BUILDER_QUEUE_LIMIT', 100),
+  };
+}
