@@ -28,18 +28,26 @@ export interface BuilderFixture {
   dispose(): Promise<void>;
 }
 
+/** What an image-builder needs around it: a registry where the base is released, a package index, a config folder. */
+export interface BuilderEnvironment {
+  registry: ScratchRegistry;
+  index: PipIndex;
+  configRoot: string;
+  base: string;
+  writeCatalogue(entries: unknown[]): void;
+  dispose(): Promise<void>;
+}
+
 /**
- * The image-builder in-process on loopback, reading a config folder of the
- * test's own (catalogue, task-builds.json), pushing to a scratch registry
- * where the repo's base image is released, installing Python packages from a
- * PEP 503 index on loopback (so builds use the host network).
+ * A scratch registry where the repo's base image is released, a PEP 503
+ * index on loopback (so builds use the host network), and a config folder of
+ * the test's own (catalogue, task-builds.json).
  */
-export async function startBuilderFixture(registryPort: number, options: { concurrency?: number; queueLimit?: number } = {}): Promise<BuilderFixture> {
+export async function startBuilderEnvironment(registryPort: number): Promise<BuilderEnvironment> {
   await engineForTests();
   const base = await repoImage('agent-base');
   const registry = await startScratchRegistry(registryPort);
-  const docker = engineClient();
-  await pushAs(docker, base, `${registry.address}/${base}`);
+  await pushAs(engineClient(), base, `${registry.address}/${base}`);
   const index = await startPipIndex(PIP_PACKAGES);
   const configRoot = mkdtempSync(join(tmpdir(), 'image-builder-config-'));
   mkdirSync(join(configRoot, 'config'));
@@ -51,7 +59,26 @@ export async function startBuilderFixture(registryPort: number, options: { concu
     { kind: 'pip_package', name: 'tf-probe-dep', versions: { '0.3.0': { sha256: [hash('tf-probe-dep')] } } },
     { kind: 'apt_package', name: 'jq', versions: 'any-from-debian' },
     { kind: 'apt_package', name: 'tree', versions: 'any-from-debian' },
+    { kind: 'apt_package', name: 'bc', versions: 'any-from-debian' },
   ]);
+  return {
+    registry,
+    index,
+    configRoot,
+    base,
+    writeCatalogue,
+    dispose: async () => {
+      await index.stop();
+      await registry.remove();
+      rmSync(configRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The image-builder in-process on loopback, in its own environment. */
+export async function startBuilderFixture(registryPort: number, options: { concurrency?: number; queueLimit?: number } = {}): Promise<BuilderFixture> {
+  const environment = await startBuilderEnvironment(registryPort);
+  const { registry, index, configRoot, base, writeCatalogue } = environment;
   const dataDir = mkdtempSync(join(tmpdir(), 'image-builder-data-'));
   const server = buildImageBuilderServer({
     configRoot,
@@ -96,9 +123,7 @@ export async function startBuilderFixture(registryPort: number, options: { concu
     },
     dispose: async () => {
       await server.app.close();
-      await index.stop();
-      await registry.remove();
-      rmSync(configRoot, { recursive: true, force: true });
+      await environment.dispose();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
