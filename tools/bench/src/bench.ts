@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFixtureWorkspace, type FixtureImage, type FixtureWorkspace, removeImagesNamed, REPO_ROOT } from '@taskforge/testing';
 import { benchAgentRuntime } from './agent-runtime-bench';
+import { benchImageBuilder } from './image-builder-bench';
 import { benchRelease } from './release-bench';
 import { interleavedMedians, timed } from './measure';
 import { repoImagesUnderFreshNames } from './repo-images-copy';
@@ -130,8 +131,8 @@ async function plainBuildsInSequence(copy: FixtureWorkspace): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-// BENCH_ONLY=no-change,work-graph,sizes,cold-all,agent,release picks sections (all by default).
-const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'no-change,work-graph,sizes,cold-all,agent,release').split(','));
+// BENCH_ONLY=no-change,work-graph,sizes,cold-all,agent,release,image-builder picks sections (all by default).
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'no-change,work-graph,sizes,cold-all,agent,release,image-builder').split(','));
 
 async function main() {
   await ensureEngine(log);
@@ -161,6 +162,7 @@ async function main() {
   }
 
   if (SECTIONS.has('release')) await benchRelease(table, log);
+  if (SECTIONS.has('image-builder')) await benchImageBuilder(table, log);
 
   console.log(table.toMarkdown());
   console.log(`(medians of ${ROUNDS} interleaved rounds where repeated; Nx daemon off as in CI; ${new Date().toISOString()})`);
