@@ -37,11 +37,11 @@ describe("this repo's image graph (a clone of the committed tree)", () => {
     expect(edges('nx-images-e2e')).toEqual(expect.arrayContaining(['nx-images', 'python-runtime']));
   });
 
-  it('a change to the base runtime affects the base, all five variants and the e2e tests that run them; a change to one variant, that one and the variants e2e', () => {
+  it('a change to the base runtime affects the base, all five variants and the e2e tests that run them (the image-builder builds FROM it); a change to one variant, that one and the variants e2e', () => {
     expect(affectedImages()).toEqual([]);
     appendFileSync(join(clone, 'images/base/agent/config.py'), '\n# a fix\n');
     expect(affectedImages()).toEqual(['agent-base', ...VARIANTS].sort());
-    expect(affectedE2e()).toEqual(['agent-base-e2e', 'agent-variants-e2e']);
+    expect(affectedE2e()).toEqual(['agent-base-e2e', 'agent-variants-e2e', 'image-builder-e2e']);
     expect(git('checkout', '--', '.').code).toBe(0);
     appendFileSync(join(clone, 'images/variants/go/Dockerfile'), '\n# a change\n');
     expect(affectedImages()).toEqual(['agent-go']);
