@@ -13,7 +13,7 @@ import { SingleFlight } from './single-flight';
 import { SqliteBuildStore } from './sqlite-build-store';
 
 /** Part of every capability key: a builder that renders differently must not reuse layers an older one built. */
-export const BUILDER_VERSION = '1';
+export const BUILDER_VERSION = '2';
 
 /** The repository task images are pushed to, and the one their capability layers are shared through. */
 export const TASK_IMAGE_REPOSITORY = 'openclaw-task';

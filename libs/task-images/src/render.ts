@@ -46,7 +46,7 @@ function check(value: string, pattern: RegExp, what: string): string {
  * The Dockerfile of a task image FROM `baseReference` (`name@sha256:...`, or this throws) with the approved packages,
  * and the files it copies. Deterministic: the same set renders the same bytes. Debian packages go through the base's
  * install-debian-packages as root, then back to UID 1001. Python packages are installed in a separate stage by
- * Debian's pip (--require-hashes, binary wheels only, no dependency resolution, from the index in the PIP_INDEX_URL
+ * Debian's pip (--isolated: no pip config file or PIP_* variable of the base applies; --require-hashes, binary wheels only, no dependency resolution, from the index in the PIP_INDEX_URL
  * build argument) into a directory that alone is copied into the task image, so pip never remains in it. No labels:
  * the caller adds them.
  */
@@ -76,7 +76,7 @@ export function renderTaskBuild(baseReference: string, set: ApprovedSet): TaskBu
       `COPY ${RENDERED_FILES.requirements} /tmp/requirements.txt`,
       'ARG PIP_INDEX_URL',
       `RUN test -n "$PIP_INDEX_URL" || { echo 'PIP_INDEX_URL is empty: build with --build-arg PIP_INDEX_URL=<the package index to install the approved wheels from>' >&2; exit 1; }`,
-      `RUN python3 -m pip install --no-cache-dir --require-hashes --only-binary=:all: --no-deps --index-url "$PIP_INDEX_URL" --target ${PIP_TARGET} -r /tmp/requirements.txt`,
+      `RUN python3 -m pip install --isolated --no-cache-dir --require-hashes --only-binary=:all: --no-deps --index-url "$PIP_INDEX_URL" --target ${PIP_TARGET} -r /tmp/requirements.txt`,
       '',
     );
   }

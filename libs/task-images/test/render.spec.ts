@@ -16,7 +16,7 @@ describe('renderTaskBuild', () => {
       'COPY requirements.txt /tmp/requirements.txt',
       'ARG PIP_INDEX_URL',
       `RUN test -n "$PIP_INDEX_URL" || { echo 'PIP_INDEX_URL is empty: build with --build-arg PIP_INDEX_URL=<the package index to install the approved wheels from>' >&2; exit 1; }`,
-      'RUN python3 -m pip install --no-cache-dir --require-hashes --only-binary=:all: --no-deps --index-url "$PIP_INDEX_URL" --target /opt/task-python -r /tmp/requirements.txt',
+      'RUN python3 -m pip install --isolated --no-cache-dir --require-hashes --only-binary=:all: --no-deps --index-url "$PIP_INDEX_URL" --target /opt/task-python -r /tmp/requirements.txt',
       '',
       `FROM ${BASE}`,
       'USER 0',
