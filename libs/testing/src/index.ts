@@ -15,5 +15,21 @@ export { startScratchRegistry, tagDigest, type ScratchRegistry } from './scratch
 export { startAuthRegistry, type AuthRegistry } from './auth-registry';
 export { execIn } from './container-exec';
 export { httpsJson, makeTestPki, type TestPki } from './test-pki';
+export {
+  commit,
+  createReleaseFixture,
+  errorLines,
+  head,
+  imageDir,
+  release,
+  RELEASE_IMAGES,
+  RELEASE_VARIANTS,
+  tags,
+  versionOf,
+  withReleaseFixture,
+  type FirstRelease,
+  type ReleaseFixture,
+  type ReleaseFixtureOptions,
+} from './release-fixture';
 export { buildWheel, normalizeProjectName, startPipIndex, type PipIndex, type PipPackage, type PipWheel } from './pip-index';
 export { HOSTILE_CAPABILITIES, HOSTILE_TASK_IDS, UNAPPROVED_CLASS, type HostileValue } from './hostile-requests';

@@ -4,7 +4,7 @@ import { UserError } from '@taskforge/user-errors';
 import ImageVersionActions, { type ReleaseGitState } from '../../src/release/version-actions';
 
 // Unit tests of the release logic on Nx's in-memory tree: no engine, no network, no git, no `nx` process.
-// The end-to-end spec (test/release.spec.ts) runs the same behaviours through a real `nx release`.
+// The end-to-end spec (e2e/nx-images/release/) runs the same behaviours through a real `nx release`.
 
 const REGISTRY = 'registry.test:5000';
 const COMMIT_A = 'a'.repeat(40);
