@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineClient, pushAs } from '@taskforge/engine';
 import { buildImageBuilderServer, type ImageBuilderServer } from '@taskforge/image-builder-server';
-import { engineForTests, repoImage, startPipIndex, startScratchRegistry, type PipIndex, type PipPackage, type ScratchRegistry } from '@taskforge/testing';
+import { engineForTests, removeImagesNamed, repoImage, startPipIndex, startScratchRegistry, type PipIndex, type PipPackage, type ScratchRegistry } from '@taskforge/testing';
 
 export const OPERATOR_TOKEN = 'tfo_image-builder-e2e-operator-token';
 
@@ -80,7 +81,10 @@ export async function startBuilderFixture(registryPort: number, options: { concu
   const environment = await startBuilderEnvironment(registryPort);
   const { registry, index, configRoot, base, writeCatalogue } = environment;
   const dataDir = mkdtempSync(join(tmpdir(), 'image-builder-data-'));
+  // Layers of this fixture's own: what an earlier run left in the engine is never "reused" by this one.
+  const layersRepository = `openclaw-task-layers-${randomBytes(4).toString('hex')}`;
   const server = buildImageBuilderServer({
+    layersRepository,
     configRoot,
     dataDir,
     registry: registry.address,
@@ -123,6 +127,7 @@ export async function startBuilderFixture(registryPort: number, options: { concu
     },
     dispose: async () => {
       await server.app.close();
+      await removeImagesNamed(layersRepository);
       await environment.dispose();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -30,6 +30,8 @@ export interface TaskImageBuilderOptions {
   pipIndexUrl?: string;
   /** The network RUN steps use; `host` when the package index listens on this machine's loopback. */
   buildNetwork?: 'default' | 'host';
+  /** Where the capability layers of each set are kept and shared through the registry (default openclaw-task-layers). */
+  layersRepository?: string;
   /** Builds at a time (default 2) and builds waiting at most (default 100; beyond it, 429). */
   concurrency?: number;
   queueLimit?: number;
@@ -221,7 +223,7 @@ export class TaskImageBuilder {
 
   /** The capability layers of a set: from the engine or the registry when built before, built and shared otherwise. */
   private async layersImage(key: string, pinnedBase: string, set: ApprovedSet, print: (line: string) => void): Promise<LayersImage> {
-    const local = `${LAYERS_REPOSITORY}:${contentTag(key)}`;
+    const local = `${this.options.layersRepository ?? LAYERS_REPOSITORY}:${contentTag(key)}`;
     const shared = `${this.options.registry}/${local}`;
     const reusable = await findReusableImage(this.docker, local, shared, print);
     if (reusable) {
