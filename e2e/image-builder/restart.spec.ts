@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '@taskforge/testing';
+import { removeImagesNamed, REPO_ROOT } from '@taskforge/testing';
 import { OPERATOR_TOKEN, startBuilderEnvironment, type BuilderEnvironment } from './builder-fixture';
 
 jest.setTimeout(10 * 60 * 1000);
@@ -16,12 +17,14 @@ interface Service {
 describe('the image-builder killed during a build', () => {
   let env: BuilderEnvironment;
   const dataDir = mkdtempSync(join(tmpdir(), 'image-builder-restart-'));
+  const layersRepository = `openclaw-task-layers-${randomBytes(4).toString('hex')}`;
   const running: ChildProcess[] = [];
   beforeAll(async () => {
     env = await startBuilderEnvironment(5093);
   });
   afterAll(async () => {
     for (const child of running) if (child.exitCode === null) child.kill('SIGKILL');
+    await removeImagesNamed(layersRepository);
     await env?.dispose();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -37,6 +40,8 @@ describe('the image-builder killed during a build', () => {
         IMAGE_BUILDER_CONFIG_ROOT: env.configRoot,
         IMAGE_BUILDER_BUILD_NETWORK: 'host',
         IMAGE_BUILDER_CONCURRENCY: '1',
+        // Layers of this run's own: an earlier run's layers in the engine would be reused, and there would be no build to interrupt.
+        IMAGE_BUILDER_LAYERS_REPOSITORY: layersRepository,
         IMAGE_REGISTRY: env.registry.address,
         PIP_INDEX_URL: env.index.url,
       },

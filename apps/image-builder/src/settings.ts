@@ -36,6 +36,7 @@ export function builderOptionsFromEnv(): TaskImageBuilderOptions {
     dataDir: resolve(process.env.IMAGE_BUILDER_DATA_DIR ?? resolve(REPO_ROOT, 'dist/image-builder')),
     registry: resolveImageSettings(imageSettingsOf(nxJson as never)).registry,
     pipIndexUrl: process.env.PIP_INDEX_URL || undefined,
+    layersRepository: process.env.IMAGE_BUILDER_LAYERS_REPOSITORY || undefined,
     buildNetwork: network,
     concurrency: positiveInteger('IMAGE_BUILDER_CONCURRENCY', 2),
     queueLimit: positiveInteger('IMAGE_BUILDER_QUEUE_LIMIT', 100),
