@@ -27,3 +27,25 @@ export interface BuildRecord {
   created_at: string;
   updated_at: string;
 }
+
+/** A build as it is recorded when its request is accepted: queued, nothing resolved yet. */
+export function queuedBuild(id: string, taskId: string, capabilities: string[], now = new Date().toISOString()): BuildRecord {
+  return {
+    id,
+    task_id: taskId,
+    capabilities,
+    state: 'queued',
+    base_image: null,
+    base_digest: null,
+    capability_key: null,
+    layers: null,
+    image: null,
+    image_tag: null,
+    size_bytes: null,
+    seconds: null,
+    error: null,
+    resumed: 0,
+    created_at: now,
+    updated_at: now,
+  };
+}

@@ -1,4 +1,4 @@
 export { buildImageBuilderServer, type ImageBuilderServer, type ImageBuilderServerOptions } from './server';
 export { BUILDER_VERSION, LAYERS_REPOSITORY, QueueFull, TASK_IMAGE_REPOSITORY, TaskImageBuilder, type TaskImageBuilderOptions } from './task-image-builder';
 export { SqliteBuildStore } from './sqlite-build-store';
-export { type BuildRecord, type BuildState } from './build-record';
+export { queuedBuild, type BuildRecord, type BuildState } from './build-record';

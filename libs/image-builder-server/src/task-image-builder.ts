@@ -8,7 +8,7 @@ import { contentTag, findReusableImage } from '@taskforge/image-build';
 import { readTaskBuildDefaults, sourceDate, TASK_BUILD_DEFAULTS_FILE } from '@taskforge/image-model';
 import { approveCapabilities, capabilitySetKey, CATALOGUE_FILE, parseCapabilityList, parseTaskId, readCatalogue, renderTaskBuild, RequestRefused, type ApprovedSet } from '@taskforge/task-images';
 import { describeError, UserError } from '@taskforge/user-errors';
-import type { BuildRecord } from './build-record';
+import { queuedBuild, type BuildRecord } from './build-record';
 import { SingleFlight } from './single-flight';
 import { SqliteBuildStore } from './sqlite-build-store';
 
@@ -103,25 +103,7 @@ export class TaskImageBuilder {
     const requests = parseCapabilityList(capabilitiesValue);
     approveCapabilities(this.catalogue(), requests);
     if (this.waiting.length >= (this.options.queueLimit ?? 100)) throw new QueueFull(Math.max(1, Math.ceil(this.waiting.length / this.concurrency)));
-    const now = new Date().toISOString();
-    const record: BuildRecord = {
-      id: randomUUID(),
-      task_id: taskId,
-      capabilities: requests.map((request) => request.text),
-      state: 'queued',
-      base_image: null,
-      base_digest: null,
-      capability_key: null,
-      layers: null,
-      image: null,
-      image_tag: null,
-      size_bytes: null,
-      seconds: null,
-      error: null,
-      resumed: 0,
-      created_at: now,
-      updated_at: now,
-    };
+    const record = queuedBuild(randomUUID(), taskId, requests.map((request) => request.text));
     this.store.create(record);
     this.waiting.push(record.id);
     this.pump();

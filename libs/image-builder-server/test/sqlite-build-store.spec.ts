@@ -1,26 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteBuildStore, type BuildRecord } from '../src';
+import { queuedBuild, SqliteBuildStore, type BuildRecord } from '../src';
 
-const record = (id: string, state: BuildRecord['state'] = 'queued'): BuildRecord => ({
-  id,
-  task_id: `task-${id}`,
-  capabilities: ['apt_package:jq'],
-  state,
-  base_image: null,
-  base_digest: null,
-  capability_key: null,
-  layers: null,
-  image: null,
-  image_tag: null,
-  size_bytes: null,
-  seconds: null,
-  error: null,
-  resumed: 0,
-  created_at: new Date(Date.now() + Number(id.replace(/\D/g, '') || 0)).toISOString(),
-  updated_at: new Date().toISOString(),
-});
+// Created one after another, so the store's order by creation is the order of the ids.
+const record = (id: string): BuildRecord => queuedBuild(id, `task-${id}`, ['apt_package:jq'], new Date(Date.now() + Number(id.replace(/\D/g, '') || 0)).toISOString());
 
 describe('build records in SQLite', () => {
   let dir: string;
