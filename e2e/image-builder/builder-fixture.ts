@@ -1,10 +1,12 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineClient, pushAs } from '@taskforge/engine';
 import { buildImageBuilderServer, type ImageBuilderServer } from '@taskforge/image-builder-server';
-import { engineForTests, removeImagesNamed, repoImage, startPipIndex, startScratchRegistry, type PipIndex, type PipPackage, type ScratchRegistry } from '@taskforge/testing';
+import { CATALOGUE_FILE } from '@taskforge/task-images';
+import { engineForTests, removeImagesNamed, REPO_ROOT, repoImage, startPipIndex, startScratchRegistry, type PipIndex, type PipPackage, type ScratchRegistry } from '@taskforge/testing';
 
 export const OPERATOR_TOKEN = 'tfo_image-builder-e2e-operator-token';
 
@@ -39,6 +41,18 @@ export interface BuilderEnvironment {
   dispose(): Promise<void>;
 }
 
+/** The catalogue of the tests: the index's two packages (with their wheel hashes) and three small Debian packages. */
+export function testCatalogue(index: PipIndex): unknown[] {
+  const hash = (name: string) => index.wheels.find((wheel) => wheel.name === name)!.sha256;
+  return [
+    { kind: 'pip_package', name: 'tf-probe', versions: { '1.2.0': { sha256: [hash('tf-probe')], requires: ['pip_package:tf-probe-dep==0.3.0'] } } },
+    { kind: 'pip_package', name: 'tf-probe-dep', versions: { '0.3.0': { sha256: [hash('tf-probe-dep')] } } },
+    { kind: 'apt_package', name: 'jq', versions: 'any-from-debian' },
+    { kind: 'apt_package', name: 'tree', versions: 'any-from-debian' },
+    { kind: 'apt_package', name: 'bc', versions: 'any-from-debian' },
+  ];
+}
+
 /**
  * A scratch registry where the repo's base image is released, a PEP 503
  * index on loopback (so builds use the host network), and a config folder of
@@ -53,15 +67,8 @@ export async function startBuilderEnvironment(registryPort: number): Promise<Bui
   const configRoot = mkdtempSync(join(tmpdir(), 'image-builder-config-'));
   mkdirSync(join(configRoot, 'config'));
   writeFileSync(join(configRoot, 'config/task-builds.json'), `${JSON.stringify({ defaultBaseImage: base })}\n`);
-  const writeCatalogue = (entries: unknown[]) => writeFileSync(join(configRoot, 'config/capabilities.json'), JSON.stringify({ capabilities: entries }, null, 2));
-  const hash = (name: string) => index.wheels.find((wheel) => wheel.name === name)!.sha256;
-  writeCatalogue([
-    { kind: 'pip_package', name: 'tf-probe', versions: { '1.2.0': { sha256: [hash('tf-probe')], requires: ['pip_package:tf-probe-dep==0.3.0'] } } },
-    { kind: 'pip_package', name: 'tf-probe-dep', versions: { '0.3.0': { sha256: [hash('tf-probe-dep')] } } },
-    { kind: 'apt_package', name: 'jq', versions: 'any-from-debian' },
-    { kind: 'apt_package', name: 'tree', versions: 'any-from-debian' },
-    { kind: 'apt_package', name: 'bc', versions: 'any-from-debian' },
-  ]);
+  const writeCatalogue = (entries: unknown[]) => writeFileSync(join(configRoot, CATALOGUE_FILE), JSON.stringify({ capabilities: entries }, null, 2));
+  writeCatalogue(testCatalogue(index));
   return {
     registry,
     index,
@@ -76,9 +83,12 @@ export async function startBuilderEnvironment(registryPort: number): Promise<Bui
   };
 }
 
-/** The image-builder in-process on loopback, in its own environment. */
-export async function startBuilderFixture(registryPort: number, options: { concurrency?: number; queueLimit?: number } = {}): Promise<BuilderFixture> {
-  const environment = await startBuilderEnvironment(registryPort);
+/** The image-builder in-process on loopback, in an environment of its own (a registry on `environment`'s port) or the one given. */
+export async function startBuilderFixture(
+  environmentOrPort: number | BuilderEnvironment,
+  options: { concurrency?: number; queueLimit?: number } = {},
+): Promise<BuilderFixture> {
+  const environment = typeof environmentOrPort === 'number' ? await startBuilderEnvironment(environmentOrPort) : environmentOrPort;
   const { registry, index, configRoot, base, writeCatalogue } = environment;
   const dataDir = mkdtempSync(join(tmpdir(), 'image-builder-data-'));
   // Layers of this fixture's own: what an earlier run left in the engine is never "reused" by this one.
@@ -132,4 +142,75 @@ export async function startBuilderFixture(registryPort: number, options: { concu
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The service as operators run it (`apps/image-builder/src/main.ts`), as a process of its own a test can kill. */
+export interface BuilderProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything it printed so far. */
+  output(): string;
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** SIGKILL, no warning, and waits for the exit. */
+  kill(): Promise<void>;
+}
+
+/** Starts apps/image-builder in `env` with IMAGE_BUILDER_* settings on top; resolves once it listens. */
+export function startBuilderProcess(env: BuilderEnvironment, settings: Record<string, string>): Promise<BuilderProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'apps/image-builder/src/main.ts')], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      IMAGE_BUILDER_PORT: '0',
+      IMAGE_BUILDER_OPERATOR_TOKEN: OPERATOR_TOKEN,
+      IMAGE_BUILDER_CONFIG_ROOT: env.configRoot,
+      IMAGE_BUILDER_BUILD_NETWORK: 'host',
+      IMAGE_REGISTRY: env.registry.address,
+      PIP_INDEX_URL: env.index.url,
+      ...settings,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const seen = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const url = /image-builder on (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
+      if (!url) return;
+      resolve({
+        child,
+        url,
+        output: () => output,
+        call: async (method, path, body) => {
+          const response = await fetch(`${url}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+            body: body ? JSON.stringify(body) : undefined,
+          });
+          const text = await response.text();
+          return { status: response.status, body: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+        },
+        kill: async () => {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          const exited = new Promise((done) => child.once('exit', done));
+          child.kill('SIGKILL');
+          await exited;
+        },
+      });
+    };
+    child.stdout!.on('data', seen);
+    child.stderr!.on('data', seen);
+    child.on('exit', (code) => reject(new Error(`the image-builder exited (${code}) before listening:\n${output}`)));
+  });
+}
+
+/** Polls `check` until it gives a value (or `timeoutMs` passes: then fails naming `what`). */
+export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 5 * 60 * 1000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }

@@ -66,7 +66,7 @@ describe('hostile requests to the image-builder', () => {
   });
 
   it('after all of it: no build recorded, nothing in the registry but the base, the service healthy', async () => {
-    expect(fx.server.builder.store.countInState('queued', 'building', 'done', 'failed')).toBe(0);
+    expect(await fx.server.builder.store.countInState('queued', 'building', 'done', 'failed')).toBe(0);
     expect(await fx.registry.contents()).toEqual(registryBefore);
     expect((await fx.call('GET', '/healthz', undefined, '')).body).toEqual({ ok: true });
     const fine = await fx.call('POST', '/v1/task-images', { task_id: 'task-after', capabilities: ['apt_package:jq'] });

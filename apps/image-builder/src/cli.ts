@@ -14,17 +14,19 @@ async function main(): Promise<number> {
   }
   const builder = new TaskImageBuilder(builderOptionsFromEnv());
   try {
-    const record = builder.submit({ task_id: values['task-id'], capabilities: values.capability ?? [] });
+    await builder.start();
+    const record = await builder.submit({ task_id: values['task-id'], capabilities: values.capability ?? [] });
     let printed = 0;
-    const follow = setInterval(() => {
-      for (const line of builder.store.log(record.id, printed)) {
+    const printNewLines = async () => {
+      for (const line of await builder.store.log(record.id, printed)) {
         console.log(`[image-builder] ${line}`);
         printed += 1;
       }
-    }, 200);
+    };
+    const follow = setInterval(() => void printNewLines(), 200);
     const settled = await builder.settled(record.id);
     clearInterval(follow);
-    for (const line of builder.store.log(record.id, printed)) console.log(`[image-builder] ${line}`);
+    await printNewLines();
     if (settled.state !== 'done') return 1;
     console.log(settled.image);
     return 0;

@@ -32,10 +32,13 @@ try {
 }
 
 const { app, builder } = server;
-app.listen({ host, port }).then(
-  (address) => {
-    const resumed = builder.resume();
-    app.log.info(`image-builder on ${address}; ${resumed.length} unfinished build(s) taken up again`);
+// The store opens first (PostgreSQL may be unreachable or refuse the password): its own one-line error, not a listen error.
+Promise.resolve(app.ready())
+  .catch((error: Error) => fail(`cannot open the build store (${process.env.IMAGE_BUILDER_DATABASE_URL || process.env.IMAGE_BUILDER_DATABASE_URL_FILE ? 'IMAGE_BUILDER_DATABASE_URL' : 'IMAGE_BUILDER_DATA_DIR'}): ${error.message}`))
+  .then(() => app.listen({ host, port }))
+  .then(
+  (address: string) => {
+    app.log.info(`image-builder on ${address}; replica ${builder.replica}; ${builder.resumedAtStart.length} unfinished build(s) taken up again`);
   },
   (error: Error) => {
     console.error(`[image-builder] cannot listen on ${host}:${port}: ${error.message}; set IMAGE_BUILDER_PORT or IMAGE_BUILDER_HOST.`);

@@ -17,6 +17,24 @@ function positiveInteger(variable: string, fallback: number): number {
   return value;
 }
 
+/** PostgreSQL for several replicas (IMAGE_BUILDER_DATABASE_URL, or a file holding it); SQLite when neither is set. */
+function databaseUrl(): string | undefined {
+  const file = process.env.IMAGE_BUILDER_DATABASE_URL_FILE;
+  let url = process.env.IMAGE_BUILDER_DATABASE_URL;
+  if (file && url) fail('set IMAGE_BUILDER_DATABASE_URL_FILE or IMAGE_BUILDER_DATABASE_URL, not both');
+  if (file) {
+    try {
+      url = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      fail(`IMAGE_BUILDER_DATABASE_URL_FILE=${file} cannot be read: ${(error as Error).message}`);
+    }
+  }
+  if (!url) return undefined;
+  // The URL holds a password: name the variable, never echo the value.
+  if (!/^postgres(ql)?:\/\//.test(url)) fail(`IMAGE_BUILDER_DATABASE_URL${file ? '_FILE' : ''} must be a postgres://user:password@host:port/database URL`);
+  return url;
+}
+
 /** The repository this file lives in: where config/capabilities.json and config/task-builds.json are by default. */
 const REPO_ROOT = resolve(__dirname, '../../..');
 
@@ -34,11 +52,13 @@ export function builderOptionsFromEnv(): TaskImageBuilderOptions {
   return {
     configRoot,
     dataDir: resolve(process.env.IMAGE_BUILDER_DATA_DIR ?? resolve(REPO_ROOT, 'dist/image-builder')),
+    databaseUrl: databaseUrl(),
     registry: resolveImageSettings(imageSettingsOf(nxJson as never)).registry,
     pipIndexUrl: process.env.PIP_INDEX_URL || undefined,
     layersRepository: process.env.IMAGE_BUILDER_LAYERS_REPOSITORY || undefined,
     buildNetwork: network,
     concurrency: positiveInteger('IMAGE_BUILDER_CONCURRENCY', 2),
     queueLimit: positiveInteger('IMAGE_BUILDER_QUEUE_LIMIT', 100),
+    leaseMs: positiveInteger('IMAGE_BUILDER_LEASE_SECONDS', 30) * 1000,
   };
 }

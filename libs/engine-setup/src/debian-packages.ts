@@ -26,8 +26,10 @@ export function ensureDebianPackages(packages: readonly string[], log: (line: st
   }
   log(`installing ${missing.join(', ')} from Debian`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+  // Two installs at once (parallel test workers) take turns on dpkg's lock instead of failing on it.
+  const waitForLock = ['-o', 'DPkg::Lock::Timeout=600'];
+  execFileSync('apt-get', [...waitForLock, 'update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  execFileSync('apt-get', [...waitForLock, 'install', '-y', '-qq', '--no-install-recommends', ...missing], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env,
   });

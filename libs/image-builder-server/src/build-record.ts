@@ -22,8 +22,10 @@ export interface BuildRecord {
   seconds: number | null;
   /** Why it failed: the failing step and its last output lines. */
   error: string | null;
-  /** How many times a restart took it up again. */
+  /** How many times a restart or another replica took it up again. */
   resumed: number;
+  /** The image-builder process that holds or held it last (`host-pid-id`), null while queued for the first time. */
+  replica: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -45,6 +47,7 @@ export function queuedBuild(id: string, taskId: string, capabilities: string[], 
     seconds: null,
     error: null,
     resumed: 0,
+    replica: null,
     created_at: now,
     updated_at: now,
   };

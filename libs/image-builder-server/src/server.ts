@@ -52,29 +52,30 @@ export function buildImageBuilderServer(options: ImageBuilderServerOptions): Ima
     });
 
     operator.post('/v1/task-images', async (request, reply) => {
-      const record = builder.submit(request.body);
+      const record = await builder.submit(request.body);
       return reply.code(202).header('location', `/v1/task-images/${record.id}`).send({ id: record.id, state: record.state });
     });
 
     operator.get<BuildParams>('/v1/task-images/:id', async (request, reply) => {
-      const record = builder.get(request.params.id);
+      const record = await builder.get(request.params.id);
       return record ? record : reply.code(404).send({ error: 'no such build' });
     });
 
     // The build log as text, one line per line; with ?follow=true it stays open until the build ends.
     operator.get<BuildParams>('/v1/task-images/:id/log', async (request, reply) => {
       const id = request.params.id;
-      if (!builder.get(id)) return reply.code(404).send({ error: 'no such build' });
+      if (!(await builder.get(id))) return reply.code(404).send({ error: 'no such build' });
       const follow = request.query.follow === 'true' || request.query.follow === '1';
       let next = Math.max(0, Number.parseInt(request.query.from ?? '0', 10) || 0);
-      if (!follow) return reply.type('text/plain; charset=utf-8').send(builder.store.log(id, next).map((line) => `${line}\n`).join(''));
+      if (!follow) return reply.type('text/plain; charset=utf-8').send((await builder.store.log(id, next)).map((line) => `${line}\n`).join(''));
       reply.raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
       for (;;) {
-        const lines = builder.store.log(id, next);
+        // The state is read before the lines: every line of a build is written before its final state.
+        const state = (await builder.get(id))!.state;
+        const lines = await builder.store.log(id, next);
         next += lines.length;
         if (lines.length) reply.raw.write(lines.map((line) => `${line}\n`).join(''));
-        const state = builder.get(id)!.state;
-        if ((state === 'done' || state === 'failed') && builder.store.log(id, next).length === 0) break;
+        if (state === 'done' || state === 'failed') break;
         if (reply.raw.destroyed) return reply;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
@@ -83,6 +84,10 @@ export function buildImageBuilderServer(options: ImageBuilderServerOptions): Ima
     });
   });
 
+  // The store opens (and a previous run's unfinished builds are taken up) before the first request is served.
+  app.addHook('onReady', async () => {
+    await builder.start();
+  });
   app.addHook('onClose', async () => builder.stop());
   return { app, builder };
 }

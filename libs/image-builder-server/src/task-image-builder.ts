@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuildStepError, buildImage, engineClient, inspectLocalImage, pushAs, registryTagDigest } from '@taskforge/engine';
 import { contentTag, findReusableImage } from '@taskforge/image-build';
@@ -9,8 +9,8 @@ import { readTaskBuildDefaults, sourceDate, TASK_BUILD_DEFAULTS_FILE } from '@ta
 import { approveCapabilities, capabilitySetKey, CATALOGUE_FILE, parseCapabilityList, parseTaskId, readCatalogue, renderTaskBuild, RequestRefused, type ApprovedSet } from '@taskforge/task-images';
 import { describeError, UserError } from '@taskforge/user-errors';
 import { queuedBuild, type BuildRecord } from './build-record';
-import { SingleFlight } from './single-flight';
-import { SqliteBuildStore } from './sqlite-build-store';
+import type { BuildPatch, BuildStore } from './build-store';
+import { openBuildStore } from './open-build-store';
 
 /** Part of every capability key: a builder that renders differently must not reuse layers an older one built. */
 export const BUILDER_VERSION = '2';
@@ -22,8 +22,10 @@ export const LAYERS_REPOSITORY = 'openclaw-task-layers';
 export interface TaskImageBuilderOptions {
   /** Where config/capabilities.json and config/task-builds.json are read, at every build (a release moves the base without a restart). */
   configRoot: string;
-  /** Where the build records live (SQLite file `image-builder.db`). */
+  /** Where the build records live without a database URL (SQLite file `image-builder.db`). */
   dataDir: string;
+  /** PostgreSQL shared by several replicas (`postgres://user:password@host:port/db`); SQLite under dataDir when unset. */
+  databaseUrl?: string;
   /** Registry the base is resolved in and task images are pushed to, e.g. `localhost:5000`. */
   registry: string;
   /** The Python package index pip installs from (PEP 503; a company mirror in real use). */
@@ -32,9 +34,14 @@ export interface TaskImageBuilderOptions {
   buildNetwork?: 'default' | 'host';
   /** Where the capability layers of each set are kept and shared through the registry (default openclaw-task-layers). */
   layersRepository?: string;
-  /** Builds at a time (default 2) and builds waiting at most (default 100; beyond it, 429). */
+  /** Builds at a time in this replica (default 2) and builds waiting at most across replicas (default 100; beyond it, 429). */
   concurrency?: number;
   queueLimit?: number;
+  /** How long a replica's claim on a build lasts without renewal (default 30 s): a dead replica's build goes to another after it. */
+  leaseMs?: number;
+  /** How often an idle replica looks for queued builds, including ones another replica accepted (default 1 s). */
+  pollMs?: number;
+  /** The engine builds run on; DOCKER_HOST's (a remote engine or BuildKit host) by default. */
   docker?: Docker;
 }
 
@@ -51,23 +58,30 @@ interface LayersImage {
   outcome: 'built' | 'reused';
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * Task images from approved capabilities, FROM the released base pinned by
- * digest. The capability layers of a set are built once (single flight, then
- * reused from the engine or the registry by their content key); each task
- * gets its own image on top, which differs only in its labels.
+ * digest. The capability layers of a set are built once (under the store's
+ * lock for the set, then reused from the engine or the registry by their
+ * content key); each task gets its own image on top, which differs only in
+ * its labels. Builds are queued in the store: any replica sharing it may
+ * claim one, and a replica that dies leaves its build to the next claim.
  */
 export class TaskImageBuilder {
-  readonly store: SqliteBuildStore;
+  readonly store: BuildStore;
+  /** This process among the replicas sharing the store. */
+  readonly replica = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  /** What start() took up again: builds a previous process left unfinished. */
+  resumedAtStart: BuildRecord[] = [];
   private readonly docker: Docker;
-  private readonly layers = new SingleFlight<LayersImage>();
-  private readonly waiting: string[] = [];
-  private readonly finished = new Map<string, Array<(record: BuildRecord) => void>>();
   private active = 0;
+  private claiming = false;
   private stopped = false;
+  private poller: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: TaskImageBuilderOptions) {
-    this.store = new SqliteBuildStore(options.dataDir);
+    this.store = openBuildStore(options);
     this.docker = options.docker ?? engineClient();
   }
 
@@ -75,18 +89,24 @@ export class TaskImageBuilder {
     return this.options.concurrency ?? 2;
   }
 
-  /** Takes up the builds a previous process left queued or building. */
-  resume(): BuildRecord[] {
-    const unfinished = this.store.unfinished();
-    for (const build of unfinished) {
-      if (build.state === 'building') {
-        this.store.update(build.id, { state: 'queued', resumed: build.resumed + 1 });
-        this.store.appendLog(build.id, 'the image-builder restarted during this build: building it again');
-      }
-      this.waiting.push(build.id);
-    }
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? 30_000;
+  }
+
+  /**
+   * Opens the store and starts taking builds. On a store of its own, builds a
+   * previous process left building go back to the queue first; on a shared
+   * one, their leases say when another replica may take them over.
+   */
+  async start(): Promise<BuildRecord[]> {
+    await this.store.open();
+    const orphans = this.store.exclusive ? await this.store.requeueOrphans() : [];
+    for (const build of orphans) await this.store.appendLog(build.id, 'the image-builder restarted during this build: building it again');
+    this.resumedAtStart = orphans;
+    this.poller = setInterval(() => this.pump(), this.options.pollMs ?? 1000);
+    this.poller.unref();
     this.pump();
-    return unfinished;
+    return orphans;
   }
 
   /**
@@ -94,7 +114,7 @@ export class TaskImageBuilder {
    * catalogue and queues its build. RequestRefused (400/403) or QueueFull
    * (429) before anything is recorded or built.
    */
-  submit(body: unknown): BuildRecord {
+  async submit(body: unknown): Promise<BuildRecord> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RequestRefused(400, 'the body must be a JSON object {"task_id": "...", "capabilities": ["..."]}');
     const { task_id: taskIdValue, capabilities: capabilitiesValue, ...rest } = body as Record<string, unknown>;
     const extra = Object.keys(rest);
@@ -102,67 +122,98 @@ export class TaskImageBuilder {
     const taskId = parseTaskId(taskIdValue);
     const requests = parseCapabilityList(capabilitiesValue);
     approveCapabilities(this.catalogue(), requests);
-    if (this.waiting.length >= (this.options.queueLimit ?? 100)) throw new QueueFull(Math.max(1, Math.ceil(this.waiting.length / this.concurrency)));
+    const waiting = await this.store.countInState('queued');
+    if (waiting >= (this.options.queueLimit ?? 100)) throw new QueueFull(Math.max(1, Math.ceil(waiting / this.concurrency)));
     const record = queuedBuild(randomUUID(), taskId, requests.map((request) => request.text));
-    this.store.create(record);
-    this.waiting.push(record.id);
+    await this.store.create(record);
     this.pump();
     return record;
   }
 
-  get(id: string): BuildRecord | undefined {
+  get(id: string): Promise<BuildRecord | undefined> {
     return this.store.get(id);
   }
 
-  /** Resolves when the build is done or failed. */
-  settled(id: string): Promise<BuildRecord> {
-    const record = this.store.get(id);
-    if (!record) return Promise.reject(new Error(`no build ${id}`));
-    if (record.state === 'done' || record.state === 'failed') return Promise.resolve(record);
-    return new Promise((resolve) => this.finished.set(id, [...(this.finished.get(id) ?? []), resolve]));
+  /** Resolves when the build is done or failed, whichever replica builds it. */
+  async settled(id: string): Promise<BuildRecord> {
+    for (;;) {
+      const record = await this.store.get(id);
+      if (!record) throw new Error(`no build ${id}`);
+      if (record.state === 'done' || record.state === 'failed') return record;
+      await sleep(100);
+    }
   }
 
   /** Stops taking builds; the running ones finish. */
   async stop(): Promise<void> {
     this.stopped = true;
-    while (this.active > 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    this.store.close();
+    clearInterval(this.poller);
+    while (this.active > 0 || this.claiming) await sleep(50);
+    await this.store.close();
   }
 
   private catalogue() {
     return readCatalogue(join(this.options.configRoot, CATALOGUE_FILE), CATALOGUE_FILE);
   }
 
+  /** Claims queued builds while this replica has room; one claim loop at a time. */
   private pump(): void {
-    while (!this.stopped && this.active < this.concurrency && this.waiting.length) {
-      const id = this.waiting.shift()!;
-      this.active += 1;
-      void this.build(id).finally(() => {
-        this.active -= 1;
-        this.pump();
-      });
-    }
+    if (this.claiming || this.stopped) return;
+    this.claiming = true;
+    void (async () => {
+      try {
+        while (!this.stopped && this.active < this.concurrency) {
+          const claimed = await this.store.claim(this.replica, this.leaseMs);
+          if (!claimed) break;
+          this.active += 1;
+          void this.build(claimed.record, claimed.takenOver).finally(() => {
+            this.active -= 1;
+            this.pump();
+          });
+        }
+      } catch (error) {
+        // The store is unreachable for now (a database restart): the next poll tries again.
+        console.error(`[image-builder] cannot take builds from the store: ${describeError(error)}`);
+      } finally {
+        this.claiming = false;
+      }
+    })();
   }
 
-  private async build(id: string): Promise<void> {
+  private async build(record: BuildRecord, takenOver: boolean): Promise<void> {
     const started = Date.now();
-    const record = this.store.update(id, { state: 'building' });
-    const print = (line: string) => this.store.appendLog(id, line);
-    let settled: BuildRecord;
+    const id = record.id;
+    // Log lines are written one after another, in order, and all are written before the build's final state.
+    let logged = Promise.resolve();
+    const print = (line: string) => {
+      logged = logged.then(() => this.store.appendLog(id, line)).catch(() => undefined);
+    };
+    if (takenOver) print('the replica building this stopped answering (its lease ran out): building it again');
+    // The lease says this replica is alive; without renewals another replica takes the build over.
+    const heartbeat = setInterval(() => void this.store.renewLease(id, this.replica, this.leaseMs).catch(() => undefined), Math.max(100, this.leaseMs / 3));
+    let outcome: BuildPatch;
     try {
-      settled = this.store.update(id, { ...(await this.buildTaskImage(record, print)), state: 'done', seconds: (Date.now() - started) / 1000 });
-      print(`done: ${settled.image}`);
+      const result = await this.buildTaskImage(record, print);
+      print(`done: ${result.image}`);
+      outcome = { ...result, state: 'done' };
     } catch (error) {
       const tail = error instanceof BuildStepError && error.lastLines.length ? ` Last output: ${error.lastLines.slice(-5).join(' | ')}` : '';
       const reason = `${describeError(error)}${tail}`;
       print(`failed: ${reason}`);
-      settled = this.store.update(id, { state: 'failed', error: reason, seconds: (Date.now() - started) / 1000 });
+      outcome = { state: 'failed', error: reason };
     }
-    for (const resolve of this.finished.get(id) ?? []) resolve(settled);
-    this.finished.delete(id);
+    try {
+      await logged;
+      await this.store.update(id, { ...outcome, seconds: (Date.now() - started) / 1000 }, this.replica);
+    } catch (error) {
+      // The result could not be recorded: the lease runs out and a replica builds it again.
+      console.error(`[image-builder] build ${id}: cannot record its result: ${describeError(error)}`);
+    } finally {
+      clearInterval(heartbeat);
+    }
   }
 
-  private async buildTaskImage(record: BuildRecord, print: (line: string) => void): Promise<Partial<BuildRecord>> {
+  private async buildTaskImage(record: BuildRecord, print: (line: string) => void): Promise<BuildPatch & { image: string }> {
     // The catalogue and the base are read again: what was approved at request time must still be approved, and a
     // release of the base since the request is what the task gets.
     const set = approveCapabilities(this.catalogue(), parseCapabilityList(record.capabilities));
@@ -173,12 +224,11 @@ export class TaskImageBuilder {
     const baseDigest = await registryTagDigest(baseInRegistry);
     if (!baseDigest) throw new UserError(`${baseInRegistry} is not in the registry: publish the base first (\`npx nx release publish --projects=agent-base\`).`);
     const key = capabilitySetKey(baseDigest, set, BUILDER_VERSION);
-    this.store.update(record.id, { base_image: base, base_digest: baseDigest, capability_key: key });
+    await this.store.update(record.id, { base_image: base, base_digest: baseDigest, capability_key: key }, this.replica);
     print(`base ${baseInRegistry}@${baseDigest}; capability key ${key}`);
 
-    const { result, joined } = this.layers.run(key, () => this.layersImage(key, `${baseInRegistry.replace(/:[^:/]+$/, '')}@${baseDigest}`, set, print));
-    if (joined) print(`capability layers ${key} are being built for another request: waiting for that build`);
-    const layers = await result;
+    // One build of a set across all replicas: whoever takes the lock second finds the layers and reuses them.
+    const layers = await this.store.withLock(key, () => this.layersImage(key, `${baseInRegistry.replace(/:[^:/]+$/, '')}@${baseDigest}`, set, print));
 
     const labels = {
       task_id: record.task_id,
@@ -196,7 +246,7 @@ export class TaskImageBuilder {
     const pushed = await pushAs(this.docker, id, tag);
     const local = await inspectLocalImage(this.docker, id);
     return {
-      layers: joined ? 'reused' : layers.outcome,
+      layers: layers.outcome,
       image: `${this.options.registry}/${TASK_IMAGE_REPOSITORY}@${pushed.digest}`,
       image_tag: tag,
       size_bytes: local?.size ?? null,

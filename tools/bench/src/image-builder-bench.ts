@@ -37,9 +37,10 @@ export async function benchImageBuilder(table: ResultsTable, log: (line: string)
     writeFileSync(join(configRoot, 'config/task-builds.json'), JSON.stringify({ defaultBaseImage: runBase }));
     writeFileSync(join(configRoot, 'config/capabilities.json'), JSON.stringify({ capabilities: [...fresh, 'jq'].map((name) => ({ kind: 'apt_package', name, versions: 'any-from-debian' })) }));
     const builder = new TaskImageBuilder({ configRoot, dataDir, registry: registry.address, concurrency: 4, queueLimit: 200 });
+    await builder.start();
     const build = async (taskId: string, capabilities: string[]) => {
       const started = process.hrtime.bigint();
-      const record = await builder.settled(builder.submit({ task_id: taskId, capabilities }).id);
+      const record = await builder.settled((await builder.submit({ task_id: taskId, capabilities })).id);
       if (record.state !== 'done') throw new Error(`bench build ${taskId} failed: ${record.error}`);
       return { record, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
     };
@@ -67,7 +68,7 @@ export async function benchImageBuilder(table: ResultsTable, log: (line: string)
     log('image-builder: 50 concurrent identical requests');
     const capabilities = [`apt_package:${fresh[1]}`, `apt_package:${fresh[2]}`];
     const started = process.hrtime.bigint();
-    const records = await Promise.all(Array.from({ length: 50 }, (_, i) => builder.settled(builder.submit({ task_id: `bench-same-${i}`, capabilities }).id)));
+    const records = await Promise.all(Array.from({ length: 50 }, async (_, i) => builder.settled((await builder.submit({ task_id: `bench-same-${i}`, capabilities })).id)));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const builds = records.filter((record) => record.layers === 'built').length;
     const images = new Set(records.filter((record) => record.state === 'done').map((record) => record.image)).size;
