@@ -56,7 +56,8 @@ const postgresql: StoreKind = {
     await store.open();
     return store;
   },
-  async tearDown() {},
+  // Each test's database stays on the suite's server, which is removed after the suite.
+  tearDown: () => Promise.resolve(),
 };
 
 beforeAll(async () => {
