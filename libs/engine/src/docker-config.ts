@@ -6,8 +6,11 @@ import { UserError } from '@taskforge/user-errors';
 
 export interface RegistryCredentials {
   username: string;
+  /** Empty when the login left an identity token instead. */
   password: string;
   serveraddress: string;
+  /** The OAuth2 refresh token `docker login` stores for registries with token auth; traded for bearer tokens. */
+  identitytoken?: string;
 }
 
 interface DockerConfigFile {
@@ -35,6 +38,8 @@ function fromHelper(helper: string, registry: string): RegistryCredentials | und
   try {
     const out = execFileSync(`docker-credential-${helper}`, ['get'], { input: registry, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] });
     const parsed = JSON.parse(out) as { Username: string; Secret: string };
+    // Credential helpers store an identity token under the user name "<token>", as the docker CLI does.
+    if (parsed.Username === '<token>') return { username: '', password: '', serveraddress: registry, identitytoken: parsed.Secret };
     return { username: parsed.Username, password: parsed.Secret, serveraddress: registry };
   } catch {
     return undefined;
@@ -54,11 +59,22 @@ export function registryCredentials(registry: string): RegistryCredentials | und
   }
   const entry = config.auths?.[registry] ?? config.auths?.[`https://${registry}`] ?? config.auths?.[`http://${registry}`];
   if (!entry) return undefined;
+  // `docker login` against a token service keeps `auth` as "user:" and the refresh token beside it.
+  const identity = entry.identitytoken ? { identitytoken: entry.identitytoken } : {};
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), serveraddress: registry };
+    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), serveraddress: registry, ...identity };
   }
-  if (entry.username && entry.password) return { username: entry.username, password: entry.password, serveraddress: registry };
+  if (entry.username && entry.password) return { username: entry.username, password: entry.password, serveraddress: registry, ...identity };
+  if (entry.identitytoken) return { username: entry.username ?? '', password: '', serveraddress: registry, ...identity };
   return undefined;
+}
+
+/** Whose access a registry refused, for error messages: `the credentials for user "ci" in ~/.docker/config.json`. */
+export function describeCredentials(registry: string, credentials = registryCredentials(registry)): string {
+  if (!credentials) return `anonymous access (no credentials for ${registry} in ${dockerConfigPath()})`;
+  const user = credentials.username ? ` of user "${credentials.username}"` : '';
+  if (credentials.identitytoken) return `the identity token${user} in ${dockerConfigPath()}`;
+  return `the credentials for user "${credentials.username}" in ${dockerConfigPath()}`;
 }

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { parseImageReference } from '@taskforge/image-model';
 import { UserError } from '@taskforge/user-errors';
-import { dockerConfigPath, registryCredentials } from './docker-config';
+import { describeCredentials, registryCredentials } from './docker-config';
 import { readEngineStream, type EngineMessage } from './engine-stream';
 import { tagImage } from './image-store';
 
@@ -11,18 +11,25 @@ export interface PushResult {
   size?: number;
 }
 
+/**
+ * The engine's X-Registry-Auth for the reference's registry. The engine runs
+ * the token flow itself: Basic credentials for the realm, or the identity
+ * token for its OAuth2 refresh grant (without it the engine would offer the
+ * empty password a token login leaves in `auth`).
+ */
 function authFor(reference: string) {
   const { registry } = parseImageReference(reference);
-  return registry ? registryCredentials(registry) : undefined;
+  const credentials = registry ? registryCredentials(registry) : undefined;
+  if (!credentials) return undefined;
+  const { username, password, serveraddress, identitytoken } = credentials;
+  return identitytoken ? { username, identitytoken, serveraddress } : { username, password, serveraddress };
 }
 
 /** Turns what the engine says about a failed registry call into one line with the fix. */
 export function registryFailure(action: 'push' | 'pull', reference: string, message: string): UserError {
   const registry = parseImageReference(reference).registry ?? 'the default registry';
   if (/unauthorized|authentication required|denied|no basic auth credentials/i.test(message)) {
-    const creds = registryCredentials(registry);
-    const who = creds ? `the credentials for user "${creds.username}" in ${dockerConfigPath()}` : `no credentials (none for ${registry} in ${dockerConfigPath()})`;
-    return new UserError(`${action} ${reference}: ${registry} refused ${who}: run \`docker login ${registry}\` (or set DOCKER_CONFIG) with an account that may ${action}.`);
+    return new UserError(`${action} ${reference}: ${registry} refused ${describeCredentials(registry)}: run \`docker login ${registry}\` (or set DOCKER_CONFIG) with an account that may ${action}.`);
   }
   if (/connection refused|no such host|i\/o timeout|dial tcp|EOF|server misbehaving/i.test(message)) {
     return new UserError(`${action} ${reference}: registry ${registry} is not reachable (${message.trim()}): start it (\`npm run engine:up\` for localhost:5000) or set IMAGE_REGISTRY.`);

@@ -13,6 +13,7 @@ export { engineForTests, readFileFromImage, removeImagesNamed } from './engine-i
 export { repoImage } from './repo-images';
 export { startScratchRegistry, tagDigest, type ScratchRegistry } from './scratch-registry';
 export { startAuthRegistry, type AuthRegistry } from './auth-registry';
+export { startTokenRegistry, type TokenRegistry, type TokenRegistryOptions, type TokenRequest } from './token-registry';
 export { execIn } from './container-exec';
 export { httpsJson, makeTestPki, type TestPki } from './test-pki';
 export {
