@@ -36,7 +36,8 @@ export async function startScratchRegistry(port: number, options: { htpasswd?: s
       if (!(await waitFor(() => registryAnswers(listen, 500), 20000))) throw new Error(`test registry on ${listen} did not start`);
     },
     async stop() {
-      if (!child || child.exitCode !== null) return;
+      // Killed by a signal, a process has a signalCode and no exitCode: a second stop() must not wait for an exit that happened.
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child!.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
