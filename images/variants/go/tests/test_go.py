@@ -27,6 +27,21 @@ class GoTest(unittest.TestCase):
         self.assertEqual((ran.returncode, ran.stdout.strip()), (0, "ran"), ran.stderr)
         self.assertEqual(os.environ["GOTMPDIR"], "/workspace")
 
+    def test_go_test_and_vet_run_a_modules_tests(self) -> None:
+        # The image leaves out what only builds or tests Go itself; testing and vetting the agent's own code must not
+        # miss it.
+        module = Path(tempfile.mkdtemp(dir="/workspace"))
+        (module / "go.mod").write_text("module example.com/sum\n\ngo 1.19\n")
+        (module / "sum.go").write_text("package sum\n\nfunc Sum(xs ...int) (t int) {\n\tfor _, x := range xs {\n\t\tt += x\n\t}\n\treturn t\n}\n")
+        (module / "sum_test.go").write_text('package sum\n\nimport "testing"\n\nfunc TestSum(t *testing.T) {\n\tif Sum(1, 2, 3) != 6 {\n\t\tt.Fatal("wrong sum")\n\t}\n}\n')
+        tested = subprocess.run(["go", "test", "-cover", "./..."], cwd=module, capture_output=True, text=True, timeout=300)
+        self.assertEqual(tested.returncode, 0, tested.stdout + tested.stderr)
+        self.assertIn("coverage: 100.0% of statements", tested.stdout)
+        (module / "print.go").write_text('package sum\n\nimport "fmt"\n\nfunc Show() { fmt.Printf("%d\\n", "not a number") }\n')
+        vetted = subprocess.run(["go", "vet", "./..."], cwd=module, capture_output=True, text=True, timeout=300)
+        self.assertNotEqual(vetted.returncode, 0)
+        self.assertIn("Printf format %d has arg", vetted.stderr)
+
     def test_a_module_that_needs_the_network_fails_clearly(self) -> None:
         module = Path(tempfile.mkdtemp(dir="/workspace"))
         (module / "go.mod").write_text("module example.com/needsnet\n\ngo 1.19\n\nrequire example.com/missing v1.0.0\n")
