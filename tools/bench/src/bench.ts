@@ -7,11 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFixtureWorkspace, type FixtureImage, type FixtureWorkspace, removeImagesNamed, REPO_ROOT } from '@taskforge/testing';
 import { benchAgentRuntime } from './agent-runtime-bench';
+import { benchFreshMachine } from './fresh-machine-bench';
 import { benchImageBuilder } from './image-builder-bench';
+import { printImageSizeChange } from './image-size-change';
 import { benchRelease } from './release-bench';
 import { interleavedMedians, timed } from './measure';
 import { repoImagesUnderFreshNames } from './repo-images-copy';
 import { ResultsTable } from './results-table';
+import { workGraph } from './work-graph';
 
 const NX = join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js');
 // CI's setting: no daemon, so every command pays Nx's full start-up and the ratio is the honest one.
@@ -45,35 +48,6 @@ function wideGraph(): FixtureWorkspace {
     images.push({ dir: `images/variants/v${i}`, short: `v${i}`, dockerfile: `FROM {{image:base}}:1.0.0\nCOPY src /v${i}\n`, files });
   }
   return createFixtureWorkspace({ images });
-}
-
-/**
- * One base and three variants doing what image builds do: fetch Debian package
- * lists, install a package from the mirror, compile and hash things.
- */
-function workGraph(runtime: string): FixtureImage[] {
-  const work = (rounds: number) =>
-    `RUN python3 -c "import functools, hashlib; print(functools.reduce(lambda h, _: hashlib.sha256(h).digest(), range(${rounds}), b'').hex())" > /work.txt`;
-  const install = (pkg: string) => `RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ${pkg} >/dev/null && rm -rf /var/lib/apt/lists/*`;
-  return [
-    {
-      dir: 'images/base',
-      short: 'base',
-      dockerfile: `FROM ${runtime}\n${install('make')}\n${work(3_000_000)}\nRUN python3 -m compileall -q /usr/lib/python3.11 >/dev/null || true\nCOPY base.txt /base.txt\n`,
-      files: { 'base.txt': 'base\n' },
-    },
-    // What the variants of the next issue install: Debian packages from the mirror.
-    ...[
-      ['ds', 'python3-numpy'],
-      ['web', 'python3-lxml python3-bs4'],
-      ['code', 'git'],
-    ].map(([short, pkg]) => ({
-      dir: `images/variants/${short}`,
-      short,
-      dockerfile: `FROM {{image:base}}:1.0.0\n${install(pkg)}\n${work(3_000_000)}\nCOPY ${short}.txt /${short}.txt\n`,
-      files: { [`${short}.txt`]: `${short}\n` },
-    })),
-  ];
 }
 
 /**
@@ -131,8 +105,8 @@ async function plainBuildsInSequence(copy: FixtureWorkspace): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-// BENCH_ONLY=no-change,work-graph,sizes,cold-all,agent,release,image-builder picks sections (all by default).
-const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'no-change,work-graph,sizes,cold-all,agent,release,image-builder').split(','));
+// BENCH_ONLY=no-change,work-graph,fresh-machine,sizes,size-change,cold-all,agent,release,image-builder picks sections (all by default).
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'no-change,work-graph,fresh-machine,sizes,size-change,cold-all,agent,release,image-builder').split(','));
 
 async function main() {
   await ensureEngine(log);
@@ -154,7 +128,10 @@ async function main() {
   }
 
   if (SECTIONS.has('work-graph')) await benchWorkGraph();
+  // Each round pulls the whole graph twice (Nx, then docker pull): three rounds are enough for a median.
+  if (SECTIONS.has('fresh-machine')) await benchFreshMachine(table, log, Math.min(ROUNDS, 3));
   if (SECTIONS.has('sizes')) await benchSizes(docker);
+  if (SECTIONS.has('size-change')) await printImageSizeChange(docker, log);
   if (SECTIONS.has('cold-all')) await benchColdAll();
   if (SECTIONS.has('agent')) {
     log('the agent runtime in running containers');

@@ -25,12 +25,14 @@ export async function benchImageBuilder(table: ResultsTable, log: (line: string)
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-image-builder-data-'));
   const fresh = ['bc', 'tree', 'units', 'pv'];
   try {
-    // A base of this run's own (the repo's base plus one label): a new digest, so no capability key and no BuildKit
+    // A base of this run's own (the repo's base plus one file): a new digest, so no capability key and no BuildKit
     // cache entry of an earlier run matches, and every first build is really a first build.
     const baseDir = mkdtempSync(join(tmpdir(), 'bench-base-'));
-    writeFileSync(join(baseDir, 'Dockerfile'), `FROM ${base}\nLABEL dev.taskforge.bench-run=${randomUUID()}\n`);
+    // A layer, not a label: BuildKit keys its cache on the base's layers, so only new content makes a new base.
+    writeFileSync(join(baseDir, 'bench-run.txt'), `${randomUUID()}\n`);
+    writeFileSync(join(baseDir, 'Dockerfile'), `FROM ${base}\nCOPY bench-run.txt /etc/bench-run.txt\n`);
     const runBase = 'openclaw-base:bench';
-    const baseId = await buildImage(docker, { contextDir: baseDir, files: ['Dockerfile'], dockerfile: 'Dockerfile', tags: [runBase], labels: {}, buildArgs: {}, displayName: 'bench base', print: () => undefined });
+    const baseId = await buildImage(docker, { contextDir: baseDir, files: ['Dockerfile', 'bench-run.txt'], dockerfile: 'Dockerfile', tags: [runBase], labels: {}, buildArgs: {}, displayName: 'bench base', print: () => undefined });
     rmSync(baseDir, { recursive: true, force: true });
     await pushAs(docker, baseId, `${registry.address}/${runBase}`);
     mkdirSync(join(configRoot, 'config'));
