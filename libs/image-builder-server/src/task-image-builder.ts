@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,8 @@ export class TaskImageBuilder {
   private claiming = false;
   private stopped = false;
   private poller: NodeJS.Timeout | undefined;
+  /** Emits a build's id when this replica has recorded its final state. */
+  private readonly finished = new EventEmitter().setMaxListeners(0);
 
   constructor(private readonly options: TaskImageBuilderOptions) {
     this.store = openBuildStore(options);
@@ -134,13 +137,21 @@ export class TaskImageBuilder {
     return this.store.get(id);
   }
 
-  /** Resolves when the build is done or failed, whichever replica builds it. */
+  /** Resolves when the build is done or failed, whichever replica builds it: at once for this replica's builds, by polling for others'. */
   async settled(id: string): Promise<BuildRecord> {
     for (;;) {
       const record = await this.store.get(id);
       if (!record) throw new Error(`no build ${id}`);
       if (record.state === 'done' || record.state === 'failed') return record;
-      await sleep(100);
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.finished.off(id, wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, 250);
+        this.finished.on(id, wake);
+      });
     }
   }
 
@@ -205,6 +216,7 @@ export class TaskImageBuilder {
     try {
       await logged;
       await this.store.update(id, { ...outcome, seconds: (Date.now() - started) / 1000 }, this.replica);
+      this.finished.emit(id);
     } catch (error) {
       // The result could not be recorded: the lease runs out and a replica builds it again.
       console.error(`[image-builder] build ${id}: cannot record its result: ${describeError(error)}`);
