@@ -19,7 +19,8 @@ describe('push-image against a registry with htpasswd auth', () => {
   beforeAll(async () => {
     await engineForTests();
     registry = await startAuthRegistry(5051);
-    fixture = createFixtureWorkspace();
+    // A git checkout: push-image names what it pushes by commit.
+    fixture = createFixtureWorkspace({ git: true });
   });
   afterAll(async () => {
     await removeImagesNamed(`fx-${fixture.suffix}-`);
@@ -27,13 +28,16 @@ describe('push-image against a registry with htpasswd auth', () => {
     await registry.stop();
   });
 
-  it('pushes every tag with the credentials from DOCKER_CONFIG and prints the digest the registry stored', async () => {
+  it('pushes the content and development tags with the credentials from DOCKER_CONFIG and prints the digest the registry stored', async () => {
     const env = { IMAGE_REGISTRY: registry.address, DOCKER_CONFIG: registry.dockerConfig(registry.user, registry.password) };
     const result = fixture.nx(['run', 'fx-base:push-image', '--output-style=static'], env);
     expect(result.code).toBe(0);
     const printed = /\[fx-base\] digest (sha256:[0-9a-f]{64})/.exec(result.output)?.[1];
     expect(printed).toBeDefined();
-    for (const tag of ['1.0.0', 'latest']) expect(await manifestDigest(registry, fixture.image('base'), tag)).toBe(printed);
+    const commit = fixture.git(['rev-parse', 'HEAD']).stdout.trim();
+    expect(await manifestDigest(registry, fixture.image('base'), `1.0.0-dev.${commit.slice(0, 7)}`)).toBe(printed);
+    // Release tags are nx release publish's alone.
+    for (const tag of ['1.0.0', 'latest']) expect(await manifestDigest(registry, fixture.image('base'), tag)).toBeNull();
     expect(result.output).toMatch(new RegExp(`shared ${registry.address}/${fixture.image('base')}:ck-[0-9a-f]{32} ${printed}`));
   });
 

@@ -60,15 +60,6 @@ describe('errors users will hit read as one line with the fix', () => {
     expect(tail).toContain('config value missing');
   });
 
-  it('a FROM naming an unknown in-repo image: names the file, the line and the known images', () => {
-    fixture.write('images/variants/a/Dockerfile', `FROM fx-${fixture.suffix}-bsae:1.0.0\n`);
-    const result = fixture.nx(['run', 'fx-a:build-image', '--output-style=static']);
-    expect(result.code).not.toBe(0);
-    const line = errorLine(result.output);
-    expect(line).toContain(`images/variants/a/Dockerfile:1: FROM fx-${fixture.suffix}-bsae:1.0.0 names no image of this repo`);
-    expect(line).toContain(fixture.image('base'));
-  });
-
   it('a FROM pinned to a version the repo no longer builds: says which version to use', () => {
     fixture.write('images/base/VERSION', '1.1.0\n');
     const result = fixture.nx(['run', 'fx-a:build-image', '--output-style=static']);

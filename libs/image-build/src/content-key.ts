@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildOrder, contextFileTraits, type ImageProject, type ImageWorkspace } from '@taskforge/image-model';
+import { outsideKeyPart, type OutsideImages } from './outside-images';
 
 /** Bumped when what goes into a key changes, so old keys are never mistaken for new ones. */
 const KEY_FORMAT = 'taskforge-image-key/1';
@@ -75,25 +76,39 @@ function fileLine(contextDir: string, relative: string, hashes: FileHashCache): 
  * The content key of one image: a hash of everything that goes into it (the
  * definition, the version, every build context file .dockerignore lets
  * through) and of the identity of every image it is built from: the content
- * key of an in-repo parent, the reference of an outside one. Same key, same
- * image: it can be reused instead of rebuilt.
+ * key of an in-repo parent, the digest an outside one resolved to in this
+ * run (its reference alone when nothing resolved it). Same key, same image:
+ * it can be reused instead of rebuilt. An outside tag that moves changes it.
  */
-export function contentKey(workspaceRoot: string, image: ImageProject, parentKeys: Map<string, string>, hashes = new FileHashCache()): string {
+export function contentKey(
+  workspaceRoot: string,
+  image: ImageProject,
+  parentKeys: Map<string, string>,
+  hashes = new FileHashCache(),
+  outside: OutsideImages = new Map(),
+): string {
   const hash = createHash('sha256');
   const contextDir = join(workspaceRoot, image.root);
   hash.update(`${KEY_FORMAT}\n${canonicalJson(image.definition)}\n${image.version}\n`);
   for (const file of image.contextFiles) hash.update(`${fileLine(contextDir, file, hashes)}\n`);
   for (const use of image.uses) {
     const parent = use.kind === 'in-repo' ? parentKeys.get(use.node.project) : undefined;
-    hash.update(`use\0${use.use.reference}\0${parent ?? 'outside'}\n`);
+    // `outside` for an unresolved outside image keeps the line (and the key) it had before outside digests were asked.
+    hash.update(`use\0${use.use.reference}\0${parent ?? outsideKeyPart(use.use.reference, outside)}\n`);
   }
   return hash.digest('hex').slice(0, 32);
 }
 
 /** Content keys of every image of the workspace (or of `only` and its ancestors), parents first. */
-export function contentKeys(workspaceRoot: string, workspace: ImageWorkspace, hashes = new FileHashCache(), only?: string): Map<string, string> {
+export function contentKeys(
+  workspaceRoot: string,
+  workspace: ImageWorkspace,
+  hashes = new FileHashCache(),
+  only?: string,
+  outside: OutsideImages = new Map(),
+): Map<string, string> {
   const keys = new Map<string, string>();
-  for (const image of buildOrder(workspace, only)) keys.set(image.project, contentKey(workspaceRoot, image, keys, hashes));
+  for (const image of buildOrder(workspace, only)) keys.set(image.project, contentKey(workspaceRoot, image, keys, hashes, outside));
   // Only a run over every image knows which remembered files are gone for good.
   hashes.save(only === undefined);
   return keys;

@@ -21,6 +21,7 @@ import {
 import { buildRootfsTarball, tarballDigest } from '@taskforge/rootfs';
 import { UserError } from '@taskforge/user-errors';
 import { imageNames, type ImageTask } from './image-task';
+import { outsideDigestsOf, outsideImageNotes, pinOutsideImages, type OutsideImage, type OutsideMove } from './outside-images';
 import { readPackageRecord } from './package-record';
 import { findReusableImage } from './reuse';
 import { gitRevision, sourceUrl } from '@taskforge/git';
@@ -47,6 +48,10 @@ export interface ImageRecord {
   sharedAs?: string;
   /** Every Debian package in the image with the exact version the build resolved (from install-debian-packages). */
   packages?: Record<string, string>;
+  /** What each outside image (FROM, COPY --from of no repo project) resolved to in the key, by reference; unresolved ones are left out. */
+  outsideImages?: Record<string, OutsideImage>;
+  /** Outside images whose digest moved since the previous build of this project (filled by build-image from its previous record). */
+  outsideMoved?: OutsideMove[];
 }
 
 export interface EnsureImageOptions {
@@ -72,9 +77,6 @@ export function dockerfileBuild(workspaceRoot: string, image: ImageProject): Pic
 export function checkImageUses(image: ImageProject): void {
   for (const resolved of image.uses) {
     const where = `${image.dockerfile}:${resolved.use.line}`;
-    if (resolved.kind === 'unknown-in-repo') {
-      throw new UserError(`${where}: ${resolved.use.instruction} ${resolved.use.reference} ${resolved.reason}; fix the name or add that image under images/.`);
-    }
     if (resolved.kind === 'in-repo') {
       const { tag, digest } = parseImageReference(resolved.use.reference);
       if (digest || !tagFollowsProject(tag, resolved.node)) {
@@ -110,6 +112,7 @@ export async function ensureImage(docker: Docker, task: ImageTask, options: Ensu
   const keyRef = names.content;
   const registryRef = names.inRegistry(names.contentTag);
   const tags = [names.versioned, names.latest];
+  for (const note of outsideImageNotes(image, task.outside)) task.print(note);
 
   let outcome: ImageOutcome;
   let id: string;
@@ -124,6 +127,8 @@ export async function ensureImage(docker: Docker, task: ImageTask, options: Ensu
     outcome = reusable.source === 'engine' ? 'reused from engine' : 'reused from registry';
     id = reusable.id;
   } else {
+    // Before the labels: the base digest they name is the engine's copy, which this makes the one the key names.
+    await pinOutsideImages(docker, image, task.outside, task.print);
     const labels = imageLabels(image, {
       contentKey: key,
       revision: gitRevision(task.workspaceRoot),
@@ -158,6 +163,7 @@ export async function ensureImage(docker: Docker, task: ImageTask, options: Ensu
     layerDigest,
     sharedAs,
     packages,
+    outsideImages: outsideDigestsOf(image, task.outside),
   };
 }
 

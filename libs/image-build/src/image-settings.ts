@@ -9,6 +9,14 @@ export interface ImageSettings {
   registry?: string;
   /** Name prefixes only this repo's images use (`openclaw-` by default), so a typo in a FROM is an error, not a pull. */
   inRepoPrefixes?: string[];
+  /**
+   * The vulnerability database the `scan` target and the release gate read:
+   * `{ format: 'debian-security-tracker' | 'osv', path | url, release: 'bookworm', failOn: 'high',
+   * unknownSeverity: 'medium', waivers: 'config/vulnerability-waivers.json' }`. Validated (one-line
+   * error naming nx.json and the field) by parseVulnerabilityDatabaseSettings of @taskforge/vulnerability-scan
+   * when a scan reads it, so a mistake here never stops builds.
+   */
+  vulnerabilityDatabase?: unknown;
 }
 
 /** Settings with every default applied and the registry resolved (IMAGE_REGISTRY first). */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { loadImageWorkspace, type ImageProject, type ImageWorkspace } from '@taskforge/image-model';
 import { contentKeys, contentTag, FileHashCache } from './content-key';
 import type { ResolvedImageSettings } from './image-settings';
+import { outsideImagesOfRun, type OutsideImages } from './outside-images';
 
 /** The images of a workspace as one run sees them: the graph, the content key of each, and the registry. */
 export interface ImageSet {
@@ -10,6 +11,8 @@ export interface ImageSet {
   /** Content key by project; for every image, or for the one a task is about and its ancestors. */
   keys: Map<string, string>;
   registry: string;
+  /** What each image outside the repo stood for when the keys were computed (see OUTSIDE_IMAGES_VARIABLE). */
+  outside: OutsideImages;
 }
 
 /** What every step on one image project works with: the image set, the project, and where its output goes. */
@@ -37,17 +40,20 @@ export function fileHashCachePath(workspaceRoot: string): string {
  * Reads the images named by `definitionFiles` and computes their content keys
  * (hashing every build context file, or recalling its hash): of every image,
  * or of `only` and its ancestors. Context file lists already known (by
- * project root, e.g. from the project graph) are not walked again.
+ * project root, e.g. from the project graph) are not walked again. Outside
+ * images are keyed by `outside` when given, else by what this Nx run
+ * resolved them to before its tasks (the plugin's preTasksExecution).
  */
 export function loadImageSet(
   workspaceRoot: string,
   definitionFiles: readonly string[],
   settings: ResolvedImageSettings,
-  options: { knownContextFiles?: Record<string, string[]>; only?: string } = {},
+  options: { knownContextFiles?: Record<string, string[]>; only?: string; outside?: OutsideImages } = {},
 ): ImageSet {
   const workspace = loadImageWorkspace(workspaceRoot, definitionFiles, { ...settings, knownContextFiles: options.knownContextFiles });
-  const keys = contentKeys(workspaceRoot, workspace, new FileHashCache(fileHashCachePath(workspaceRoot)), options.only);
-  return { workspaceRoot, workspace, keys, registry: settings.registry };
+  const outside = options.outside ?? outsideImagesOfRun();
+  const keys = contentKeys(workspaceRoot, workspace, new FileHashCache(fileHashCachePath(workspaceRoot)), options.only, outside);
+  return { workspaceRoot, workspace, keys, registry: settings.registry, outside };
 }
 
 /** The image a task is about. */
@@ -65,6 +71,13 @@ export interface ImageNames {
   latest: string;
   /** NAME:ck-<content key>: what the current sources build. */
   content: string;
+  /**
+   * X.Y.Z-dev.<commit>[.dirty]: the tag of a push of unreleased sources at `revision` (a full commit id), `.dirty`
+   * when the image's inputs have uncommitted changes. A semver pre-release of VERSION, so it never equals a
+   * release tag (X.Y.Z, X.Y, X, latest) and sorts below X.Y.Z. The commit is cut to 7 characters, git's shortest
+   * abbreviation, rather than to `git rev-parse --short`, which grows with the repository: one commit, one tag.
+   */
+  devTag(revision: string, dirty: boolean): string;
   /** `registry/NAME:tag` in the set's registry. */
   inRegistry(tag: string): string;
 }
@@ -78,6 +91,7 @@ export function imageNames(set: ImageSet, project: string): ImageNames {
     versioned: `${name}:${image.version}`,
     latest: `${name}:latest`,
     content: `${name}:${key}`,
+    devTag: (revision, dirty) => `${image.version}-dev.${revision.slice(0, 7)}${dirty ? '.dirty' : ''}`,
     inRegistry: (tag) => `${set.registry}/${name}:${tag}`,
   };
 }

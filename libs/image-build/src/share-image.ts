@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { inspectLocalImage, pushAs, registryHasTag, type LocalImage } from '@taskforge/engine';
+import { gitRevision, uncommittedChanges } from '@taskforge/git';
+import { buildOrder, IMAGE_DEFINITION_FILE, type ImageProject } from '@taskforge/image-model';
 import { UserError } from '@taskforge/user-errors';
 import { imageNames, type ImageTask } from './image-task';
 
@@ -29,17 +33,63 @@ export async function shareImage(docker: Docker, task: ImageTask): Promise<strin
   return reference;
 }
 
-/** Shares the image, then pushes it as NAME:VERSION and NAME:latest; returns the digest the registry stored. */
-export async function pushImageVersion(docker: Docker, task: ImageTask): Promise<string> {
+/** Paths of `git status --porcelain` lines: both sides of a rename or copy, C-quoted names unquoted. */
+function porcelainPaths(line: string): string[] {
+  const unquote = (path: string) => {
+    if (!path.startsWith('"')) return path;
+    try {
+      return JSON.parse(path) as string;
+    } catch {
+      return path.slice(1, -1);
+    }
+  };
+  return line.slice(3).split(' -> ').map(unquote);
+}
+
+/**
+ * Uncommitted changes (untracked files included) to what goes into the task's image: the definition, VERSION,
+ * Dockerfile and build context files of it and of every in-repo image it is built from. A changed README that
+ * .dockerignore keeps out is no change of the image; a deleted file is counted, as it may have been in a context.
+ */
+function uncommittedInputs(task: ImageTask): string[] {
+  const isInput = (image: ImageProject, path: string) => {
+    if (path === image.dockerfile) return true;
+    if (!path.startsWith(`${image.root}/`)) return false;
+    const relative = path.slice(image.root.length + 1);
+    if (!existsSync(join(task.workspaceRoot, path))) return true;
+    return relative === IMAGE_DEFINITION_FILE || relative === 'VERSION' || image.contextFiles.includes(relative);
+  };
+  const images = buildOrder(task.workspace, task.project);
+  // git names paths from the top of the checkout: in a workspace below it they match no image, so every change counts.
+  const atTop = existsSync(join(task.workspaceRoot, '.git'));
+  return uncommittedChanges(task.workspaceRoot)
+    .flatMap(porcelainPaths)
+    .filter((path) => !atTop || images.some((image) => isInput(image, path)));
+}
+
+/**
+ * Pushes the image of the current (unreleased) sources: shares its content tag, then pushes it as
+ * X.Y.Z-dev.<commit> (`.dirty` with uncommitted changes to its inputs; see ImageNames.devTag). Never a release
+ * tag, even at a released commit: X.Y.Z, X.Y, X and latest are pushed by `nx release publish` alone, which
+ * checks that the image is the released sources and never replaces a published version. Returns the digest.
+ */
+export async function pushDevelopmentImage(docker: Docker, task: ImageTask): Promise<string> {
+  // The content tag needs no commit (share-image pushes it from anywhere); the development tag names one.
   await shareImage(docker, task);
-  const local = await builtImage(docker, task);
-  const image = task.workspace.projects.get(task.project)!;
-  const names = imageNames(task, task.project);
-  const digests = new Set<string>();
-  for (const tag of [image.version, 'latest']) {
-    const pushed = await pushAs(docker, local.id, names.inRegistry(tag));
-    digests.add(pushed.digest);
-    task.print(`pushed ${names.inRegistry(tag)} ${pushed.digest}`);
+  const revision = gitRevision(task.workspaceRoot);
+  if (!revision) {
+    throw new UserError(
+      `${task.project}: pushed the content tag only: ${task.workspaceRoot} is not a git checkout with a commit, and a development tag (X.Y.Z-dev.<commit>) names the commit it was built from; commit the sources, or use \`npx nx run ${task.project}:share-image\` for the content tag alone.`,
+    );
   }
-  return [...digests].join(', ');
+  const changed = uncommittedInputs(task);
+  if (changed.length) {
+    task.print(`uncommitted changes to the image's inputs (${changed[0]}${changed.length > 1 ? ` and ${changed.length - 1} more` : ''}): the development tag says .dirty`);
+  }
+  const local = await builtImage(docker, task);
+  const names = imageNames(task, task.project);
+  const reference = names.inRegistry(names.devTag(revision, changed.length > 0));
+  const pushed = await pushAs(docker, local.id, reference);
+  task.print(`pushed ${reference} ${pushed.digest}`);
+  return pushed.digest;
 }

@@ -10,6 +10,12 @@ export interface ImageUse {
   /** 1-based line of the instruction. */
   line: number;
   instruction: 'FROM' | 'COPY --from' | 'ADD --from' | 'RUN --mount';
+  /**
+   * The global ARG whose Dockerfile default is the whole reference
+   * (`ARG BASE=openclaw-base:1.0.0` ... `FROM ${BASE}`), with the line of
+   * that ARG: where the name is written, so where a typo in it is fixed.
+   */
+  arg?: { name: string; line: number };
 }
 
 export interface DockerfileImages {
@@ -79,14 +85,20 @@ function flagValue(args: string, flag: string): string | undefined {
 export function readDockerfileImages(text: string, buildArgs: Record<string, string> = {}): DockerfileImages {
   const instructions = logicalInstructions(text);
   const globalArgs: Record<string, string | undefined> = {};
+  /** Line of each global ARG whose value is its Dockerfile default (not a build argument from image.json). */
+  const defaultLines: Record<string, number> = {};
   const stageNames = new Set<string>();
   const uses: ImageUse[] = [];
   let seenFrom = false;
 
   const isStage = (reference: string) => stageNames.has(reference.toLowerCase()) || /^\d+$/.test(reference);
-  const addUse = (reference: string, line: number, instruction: ImageUse['instruction']) => {
+  const addUse = (raw: string, line: number, instruction: ImageUse['instruction']) => {
+    const reference = substituteArgs(raw, globalArgs);
     if (!reference || reference === 'scratch' || isStage(reference)) return;
-    uses.push({ reference, line, instruction });
+    const wholeArg = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))$/.exec(raw);
+    const argName = wholeArg?.[1] ?? wholeArg?.[2];
+    const fromDefault = argName !== undefined && globalArgs[argName] === reference && defaultLines[argName] !== undefined;
+    uses.push({ reference, line, instruction, ...(fromDefault ? { arg: { name: argName, line: defaultLines[argName] } } : {}) });
   };
 
   for (const { keyword, args, line } of instructions) {
@@ -96,20 +108,21 @@ export function readDockerfileImages(text: string, buildArgs: Record<string, str
         const name = eq >= 0 ? declaration.slice(0, eq) : declaration;
         const fallback = eq >= 0 ? declaration.slice(eq + 1).replace(/^(["'])(.*)\1$/, '$2') : undefined;
         globalArgs[name] = buildArgs[name] ?? (fallback === undefined ? undefined : substituteArgs(fallback, globalArgs));
+        if (buildArgs[name] === undefined && fallback !== undefined) defaultLines[name] = line;
+        else delete defaultLines[name];
       }
     } else if (keyword === 'FROM') {
       seenFrom = true;
       const words = args.split(/\s+/).filter((word) => !word.startsWith('--'));
-      const reference = substituteArgs(words[0] ?? '', globalArgs);
-      addUse(reference, line, 'FROM');
+      addUse(words[0] ?? '', line, 'FROM');
       if (words[1]?.toUpperCase() === 'AS' && words[2]) stageNames.add(words[2].toLowerCase());
     } else if (keyword === 'COPY' || keyword === 'ADD') {
       const from = flagValue(args, 'from');
-      if (from) addUse(substituteArgs(from, globalArgs), line, keyword === 'COPY' ? 'COPY --from' : 'ADD --from');
+      if (from) addUse(from, line, keyword === 'COPY' ? 'COPY --from' : 'ADD --from');
     } else if (keyword === 'RUN') {
       for (const mount of args.matchAll(/--mount=(\S+)/g)) {
         const from = /(?:^|,)from=([^,]+)/.exec(mount[1]);
-        if (from) addUse(substituteArgs(from[1], globalArgs), line, 'RUN --mount');
+        if (from) addUse(from[1], line, 'RUN --mount');
       }
     }
   }

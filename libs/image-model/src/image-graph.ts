@@ -12,7 +12,8 @@ export interface ImageNode {
 export type ResolvedUse =
   | { kind: 'in-repo'; use: ImageUse; node: ImageNode }
   | { kind: 'external'; use: ImageUse }
-  | { kind: 'unknown-in-repo'; use: ImageUse; reason: string };
+  /** Looks like a repo image but names none: loadImageWorkspace reports it (file:line, the known names). */
+  | { kind: 'unknown-in-repo'; use: ImageUse };
 
 export interface ResolveOptions {
   /** The registry in-repo images are pushed to, e.g. `localhost:5000`. */
@@ -34,10 +35,7 @@ export function resolveImageUse(use: ImageUse, images: Map<string, ImageNode>, o
   if (reference.registry && !onOurRegistry) return { kind: 'external', use };
   const node = images.get(reference.repository);
   if (node) return { kind: 'in-repo', use, node };
-  if (onOurRegistry || options.inRepoPrefixes.some((prefix) => reference.repository.startsWith(prefix))) {
-    const known = [...images.keys()].sort().join(', ');
-    return { kind: 'unknown-in-repo', use, reason: `names no image of this repo (known: ${known})` };
-  }
+  if (onOurRegistry || options.inRepoPrefixes.some((prefix) => reference.repository.startsWith(prefix))) return { kind: 'unknown-in-repo', use };
   return { kind: 'external', use };
 }
 

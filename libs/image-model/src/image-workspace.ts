@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
 import { valid } from 'semver';
-import { UserError } from '@taskforge/user-errors';
+import { isUserError, UserError } from '@taskforge/user-errors';
 import { listBuildContextFiles } from './build-context';
-import { readDockerfileImages } from './dockerfile';
+import { readDockerfileImages, type ImageUse } from './dockerfile';
 import { readImageDefinition, type ImageDefinition } from './image-definition';
 import { resolveImageUse, type ImageNode, type ResolveOptions, type ResolvedUse } from './image-graph';
+import { parseImageReference } from './image-reference';
 
 export interface ImageProject {
   /** Nx project name: image.json `project`, or the folder name. */
@@ -45,57 +46,127 @@ export function readVersionFile(file: string, displayPath: string): string {
 
 /**
  * Reads every image project named by its image.json (paths relative to
- * `workspaceRoot`) and resolves which images each one uses.
+ * `workspaceRoot`) and resolves which images each one uses. The first
+ * mistake in any of them is thrown (see loadImageWorkspaceSettled).
  */
-export function loadImageWorkspace(
-  workspaceRoot: string,
-  definitionFiles: readonly string[],
-  options: ResolveOptions & {
-    /** Walk each build context (the default), or leave contextFiles empty when the caller does not need them. */
-    listContexts?: boolean;
-    /** Context file lists already known (by project root), e.g. from the project graph: no walk for those. */
-    knownContextFiles?: Record<string, string[]>;
-  },
-): ImageWorkspace {
+export function loadImageWorkspace(workspaceRoot: string, definitionFiles: readonly string[], options: LoadOptions): ImageWorkspace {
+  const { workspace, errors } = loadImageWorkspaceSettled(workspaceRoot, definitionFiles, options);
+  if (errors.length > 0) throw errors[0];
+  return workspace;
+}
+
+export interface LoadOptions extends ResolveOptions {
+  /** Walk each build context (the default), or leave contextFiles empty when the caller does not need them. */
+  listContexts?: boolean;
+  /** Context file lists already known (by project root), e.g. from the project graph: no walk for those. */
+  knownContextFiles?: Record<string, string[]>;
+}
+
+export interface SettledImageWorkspace {
+  /** The images that read well; an image whose only mistake is an unknown image name in its Dockerfile is among them. */
+  workspace: ImageWorkspace;
+  /** One line per mistake, each naming its file (and line). */
+  errors: UserError[];
+}
+
+/**
+ * Like loadImageWorkspace, but a mistake in one image's files does not stop
+ * the others: createNodes reports every mistake and still gives Nx the rest
+ * of the graph. A name that looks like one of the repo's images (our
+ * registry, an in-repo prefix) but names none is a mistake here, where the
+ * graph is read, so `nx affected` can never silently miss that image.
+ */
+export function loadImageWorkspaceSettled(workspaceRoot: string, definitionFiles: readonly string[], options: LoadOptions): SettledImageWorkspace {
   const projects = new Map<string, ImageProject>();
   const byImage = new Map<string, ImageNode>();
   const texts = new Map<string, string>();
+  const errors: UserError[] = [];
+  /** Images named by a definition that failed after its name was read: their own error says what is wrong. */
+  const failedImages = new Set<string>();
+  /** A definition that failed before its name was known: any unknown name may be that image's, so none is reported. */
+  let unnamedFailure = false;
 
   for (const definitionFile of [...definitionFiles].sort()) {
-    const root = posix.dirname(definitionFile);
-    const definition = readImageDefinition(join(workspaceRoot, definitionFile), definitionFile);
-    const project = definition.project ?? basename(root);
-    const version = readVersionFile(join(workspaceRoot, root, 'VERSION'), posix.join(root, 'VERSION'));
-    const clash = projects.get(project) ?? [...projects.values()].find((other) => other.definition.name === definition.name);
-    if (clash) {
-      throw new UserError(`${definitionFile}: project "${project}" / image "${definition.name}" is already defined by ${clash.definitionFile}; give one of them another name.`);
-    }
-    let dockerfile: string | undefined;
-    let contextFiles: string[] = [];
-    if (!definition.rootfs) {
-      dockerfile = posix.join(root, definition.dockerfile);
-      const dockerfilePath = join(workspaceRoot, dockerfile);
-      if (!existsSync(dockerfilePath)) {
-        throw new UserError(`${definitionFile}: field "dockerfile" names ${dockerfile}, which does not exist; create it or fix the field.`);
+    let definition: ImageDefinition | undefined;
+    try {
+      const root = posix.dirname(definitionFile);
+      definition = readImageDefinition(join(workspaceRoot, definitionFile), definitionFile);
+      const project = definition.project ?? basename(root);
+      const version = readVersionFile(join(workspaceRoot, root, 'VERSION'), posix.join(root, 'VERSION'));
+      const named = definition.name;
+      const clash = projects.get(project) ?? [...projects.values()].find((other) => other.definition.name === named);
+      if (clash) {
+        throw new UserError(`${definitionFile}: project "${project}" / image "${definition.name}" is already defined by ${clash.definitionFile}; give one of them another name.`);
       }
-      texts.set(project, readFileSync(dockerfilePath, 'utf8'));
-      // Walking the build context is the costly part; the dependency edges do not need it.
-      const known = options.knownContextFiles?.[root];
-      if (known) contextFiles = known;
-      else if (options.listContexts !== false) contextFiles = listBuildContextFiles(join(workspaceRoot, root), definition.dockerfile);
+      let dockerfile: string | undefined;
+      let contextFiles: string[] = [];
+      if (!definition.rootfs) {
+        dockerfile = posix.join(root, definition.dockerfile);
+        const dockerfilePath = join(workspaceRoot, dockerfile);
+        if (!existsSync(dockerfilePath)) {
+          throw new UserError(`${definitionFile}: field "dockerfile" names ${dockerfile}, which does not exist; create it or fix the field.`);
+        }
+        texts.set(project, readFileSync(dockerfilePath, 'utf8'));
+        // Walking the build context is the costly part; the dependency edges do not need it.
+        const known = options.knownContextFiles?.[root];
+        if (known) contextFiles = known;
+        else if (options.listContexts !== false) contextFiles = listBuildContextFiles(join(workspaceRoot, root), definition.dockerfile);
+      }
+      projects.set(project, { project, root, definitionFile, definition, version, dockerfile, contextFiles, uses: [], parents: [] });
+      byImage.set(definition.name, { project, image: definition.name, version });
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+      errors.push(error);
+      if (definition) failedImages.add(definition.name);
+      else unnamedFailure = true;
     }
-    projects.set(project, { project, root, definitionFile, definition, version, dockerfile, contextFiles, uses: [], parents: [] });
-    byImage.set(definition.name, { project, image: definition.name, version });
   }
 
+  const known = [...byImage.keys()];
   for (const image of projects.values()) {
     const text = texts.get(image.project);
     if (text === undefined) continue;
     const { uses } = readDockerfileImages(text, image.definition.buildArgs);
     image.uses = uses.map((use) => resolveImageUse(use, byImage, options));
     image.parents = [...new Set(image.uses.flatMap((use) => (use.kind === 'in-repo' ? [use.node.project] : [])))];
+    for (const resolved of image.uses) {
+      if (resolved.kind !== 'unknown-in-repo' || unnamedFailure || failedImages.has(parseImageReference(resolved.use.reference).repository)) continue;
+      errors.push(unknownImageError(image, resolved.use, known.filter((name) => name !== image.definition.name)));
+    }
   }
-  return { projects, byImage };
+  return { workspace: { projects, byImage }, errors };
+}
+
+/** `images/x/Dockerfile:3: FROM openclaw-bsae:1.0.0 names no image of this repo; did you mean openclaw-base? Known images: ...` (the image's own name left out). */
+function unknownImageError(image: ImageProject, use: ImageUse, known: string[]): UserError {
+  const { repository } = parseImageReference(use.reference);
+  const ranked = closestFirst(repository, known);
+  const suggestion = ranked[0] !== undefined && editDistance(repository, ranked[0]) <= Math.max(2, Math.floor(repository.length / 4)) ? ranked[0] : undefined;
+  const where = use.arg
+    ? `${image.dockerfile}:${use.arg.line}: ARG ${use.arg.name}=${use.reference} (the ${use.instruction} on line ${use.line})`
+    : `${image.dockerfile}:${use.line}: ${use.instruction} ${use.reference}`;
+  return new UserError(
+    `${where} names no image of this repo${suggestion ? `; did you mean ${suggestion}?` : '.'} Known images: ${ranked.join(', ') || 'none'}. Fix the name, or add that image under images/.`,
+  );
+}
+
+/** `names` nearest to `name` first (then alphabetically), so the likely intended one leads the list. */
+function closestFirst(name: string, names: string[]): string[] {
+  const distance = new Map(names.map((candidate) => [candidate, editDistance(name, candidate)]));
+  return [...names].sort((a, b) => distance.get(a)! - distance.get(b)! || a.localeCompare(b));
+}
+
+/** Edits from `a` to `b`, a swap of neighbouring letters counting as one (a typo such as `bsae` is one from `base`). */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+    }
+  }
+  return rows[a.length][b.length];
 }
 
 /** Projects in build order (parents first), all of them or `only` and its ancestors; a cycle of FROM lines is a user error. */

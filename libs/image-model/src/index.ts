@@ -15,7 +15,16 @@ export { readDockerfileImages, substituteArgs, type DockerfileImages, type Image
 export { parseImageReference, formatImageReference, type ImageReference } from './image-reference';
 export { listBuildContextFiles, contextFileTraits } from './build-context';
 export { resolveImageUse, tagFollowsProject, type ImageNode, type ResolvedUse, type ResolveOptions } from './image-graph';
-export { loadImageWorkspace, buildOrder, readVersionFile, parseVersionText, type ImageProject, type ImageWorkspace } from './image-workspace';
+export {
+  loadImageWorkspace,
+  loadImageWorkspaceSettled,
+  buildOrder,
+  readVersionFile,
+  parseVersionText,
+  type ImageProject,
+  type ImageWorkspace,
+  type SettledImageWorkspace,
+} from './image-workspace';
 export { imageLabels, REQUIRED_LABELS, CONTENT_KEY_LABEL, PROJECT_LABEL, type LabelFacts } from './image-labels';
 export {
   TASK_BUILD_DEFAULTS_FILE,

@@ -18,6 +18,16 @@ describe('readDockerfileImages', () => {
     expect(references('ARG PY=openclaw-python:1.0.0\nFROM $PY\n', { PY: 'python:3.11-slim-bookworm' })).toEqual(['python:3.11-slim-bookworm']);
   });
 
+  it('remembers the ARG whose Dockerfile default is the whole reference, where its name is written', () => {
+    const text = 'ARG REG=localhost:5000\nARG BASE=${REG}/openclaw-base:1.0.0\nFROM ${BASE}\nFROM $REG/tool:1\n';
+    expect(readDockerfileImages(text).uses).toEqual([
+      { reference: 'localhost:5000/openclaw-base:1.0.0', line: 3, instruction: 'FROM', arg: { name: 'BASE', line: 2 } },
+      { reference: 'localhost:5000/tool:1', line: 4, instruction: 'FROM' },
+    ]);
+    // A build argument from image.json is not written in the Dockerfile: no ARG line to point at.
+    expect(readDockerfileImages(text, { BASE: 'openclaw-base:2.0.0' }).uses[0]).not.toHaveProperty('arg');
+  });
+
   it('does not take a stage name for an image in multi-stage files', () => {
     const text = [
       'FROM openclaw-base:1.0.0 AS builder',

@@ -12,9 +12,23 @@ export interface ChangelogCommit {
   shortHash?: string;
 }
 
+/** A commit type the changelog lists, under its section title. */
+export interface ChangelogSection {
+  /** Conventional type: "feat". */
+  type: string;
+  /** Heading of its section: "Features". */
+  title: string;
+}
+
 export interface ChangelogEntryInput {
   /** "1.0.1" */
   version: string;
+  /**
+   * The commit types listed, each under its title, in output order: nx.json's
+   * `release.conventionalCommits.types` that are not hidden, as Nx resolves them.
+   * Commits of other types are left out (a breaking one keeps its note).
+   */
+  sections: readonly ChangelogSection[];
   /** "2026-11-27" */
   date: string;
   commits: ChangelogCommit[];
@@ -41,16 +55,6 @@ interface WriterCommit {
 
 // A typed `require` rather than `import = require`: without declarations the latter fails `tsc` (TS7016).
 const writer = require('conventional-changelog-writer') as ChangelogWriter;
-
-/** Listed commit types and their section titles, in output order. */
-const SECTIONS: Record<string, string> = {
-  feat: 'Features',
-  fix: 'Bug fixes',
-  perf: 'Performance',
-  security: 'Security',
-  revert: 'Reverts',
-};
-const SECTION_ORDER = Object.values(SECTIONS);
 
 const mainTemplate = `{{> header}}
 {{#each noteGroups}}
@@ -105,12 +109,14 @@ const footerPartial = `{{#if baseImages.length}}
 
 /** Renders one release's CHANGELOG.md entry (markdown, starting at its H2). Resolves asynchronously because the writer does. */
 export async function renderChangelogEntry(input: ChangelogEntryInput): Promise<string> {
+  const titles = new Map(input.sections.map((section) => [section.type, section.title]));
+  const order = [...new Set(titles.values())];
   const commits = input.commits
-    .filter((c) => c.isBreaking || SECTIONS[c.type] !== undefined)
+    .filter((c) => c.isBreaking || titles.has(c.type))
     .map(
       (c): WriterCommit => ({
         // Breaking commits of hidden types stay in for their note but get no section (the template skips untitled groups).
-        section: SECTIONS[c.type],
+        section: titles.get(c.type),
         scope: c.scope,
         subject: c.description,
         hash: c.shortHash,
@@ -136,7 +142,7 @@ export async function renderChangelogEntry(input: ChangelogEntryInput): Promise<
     commitPartial,
     footerPartial,
     groupBy: 'section',
-    commitGroupsSort: (a: { title: string | false }, b: { title: string | false }) => rank(a.title) - rank(b.title),
+    commitGroupsSort: (a: { title: string | false }, b: { title: string | false }) => rank(order, a.title) - rank(order, b.title),
     // Falsy sorts keep input order within sections and among breaking notes.
     commitsSort: false,
     notesSort: false,
@@ -152,9 +158,9 @@ export async function renderChangelogEntry(input: ChangelogEntryInput): Promise<
   return `${markdown.replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
-function rank(title: string | false): number {
-  const i = title ? SECTION_ORDER.indexOf(title) : -1;
-  return i === -1 ? SECTION_ORDER.length : i;
+function rank(order: readonly string[], title: string | false): number {
+  const i = title ? order.indexOf(title) : -1;
+  return i === -1 ? order.length : i;
 }
 
 /** Indents continuation lines so a multi-line BREAKING CHANGE footer stays inside its bullet. */

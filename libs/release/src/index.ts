@@ -1,4 +1,4 @@
-export { RELEASE_TAG_PATTERN, releaseTagName, releasedVersions, latestRelease, registryTagsForRelease } from './release-tags';
+export { VERSION_PLACEHOLDER, type ReleaseTagFormat, releaseTagName, releasedVersions, latestRelease, registryTagsForRelease } from './release-tags';
 export { assertCleanWorkingTree } from './clean-working-tree';
 export { repinImage, pinnedVersion } from './dockerfile-pins';
-export { renderChangelogEntry, type ChangelogCommit, type ChangelogEntryInput } from './changelog-entry';
+export { renderChangelogEntry, type ChangelogCommit, type ChangelogEntryInput, type ChangelogSection } from './changelog-entry';

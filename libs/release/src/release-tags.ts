@@ -1,25 +1,43 @@
 import { compare, major, minor, valid } from 'semver';
 
-/** Nx release's tag pattern; `nx.json` release.releaseTag.pattern must say the same. */
-export const RELEASE_TAG_PATTERN = '{projectName}-v{version}';
+/** Where a release tag format takes the version. */
+export const VERSION_PLACEHOLDER = '{version}';
 
-/** `agent-base`, `1.0.1` -> `agent-base-v1.0.1`. */
-export function releaseTagName(project: string, version: string): string {
-  return RELEASE_TAG_PATTERN.replace('{projectName}', project).replace('{version}', version);
+/**
+ * One project's release tags, as `nx release` names them: nx.json's
+ * `release.releaseTag.pattern` with the project's name and release group
+ * filled in and `{version}` left open (`agent-base@{version}`,
+ * `agent-base-v{version}`). Callers take it from the release config Nx
+ * resolves, so the tags read and written here are the tags Nx reads and writes.
+ */
+export type ReleaseTagFormat = string;
+
+function formatParts(format: ReleaseTagFormat): { prefix: string; suffix: string } {
+  const at = format.indexOf(VERSION_PLACEHOLDER);
+  if (at === -1 || format.indexOf(VERSION_PLACEHOLDER, at + 1) !== -1) {
+    throw new Error(`release tag format "${format}" must hold ${VERSION_PLACEHOLDER} exactly once`);
+  }
+  return { prefix: format.slice(0, at), suffix: format.slice(at + VERSION_PLACEHOLDER.length) };
 }
 
-/** The released versions of `project` among git tag names. */
-export function releasedVersions(project: string, tagNames: readonly string[]): string[] {
-  const prefix = releaseTagName(project, '');
+/** `agent-base@{version}`, `1.0.1` -> `agent-base@1.0.1`. */
+export function releaseTagName(format: ReleaseTagFormat, version: string): string {
+  const { prefix, suffix } = formatParts(format);
+  return `${prefix}${version}${suffix}`;
+}
+
+/** The released versions among git tag names: the tags of `format` whose version part is a semantic version. */
+export function releasedVersions(format: ReleaseTagFormat, tagNames: readonly string[]): string[] {
+  const { prefix, suffix } = formatParts(format);
   return tagNames
-    .filter((tag) => tag.startsWith(prefix))
-    .map((tag) => tag.slice(prefix.length))
-    .filter((version) => valid(version) !== null);
+    .filter((tag) => tag.length > prefix.length + suffix.length && tag.startsWith(prefix) && tag.endsWith(suffix))
+    .map((tag) => tag.slice(prefix.length, tag.length - suffix.length))
+    .filter((version) => valid(version) === version);
 }
 
-/** The highest released version of `project`, or the highest below `below`; undefined when there is none. */
-export function latestRelease(project: string, tagNames: readonly string[], below?: string): string | undefined {
-  return releasedVersions(project, tagNames)
+/** The highest released version of `format`, or the highest below `below`; undefined when there is none. */
+export function latestRelease(format: ReleaseTagFormat, tagNames: readonly string[], below?: string): string | undefined {
+  return releasedVersions(format, tagNames)
     .filter((version) => !below || compare(version, below) < 0)
     .sort(compare)
     .pop();

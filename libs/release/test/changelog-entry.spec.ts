@@ -1,4 +1,13 @@
-import { ChangelogCommit, ChangelogEntryInput, renderChangelogEntry } from '../src/changelog-entry';
+import { ChangelogCommit, ChangelogEntryInput, ChangelogSection, renderChangelogEntry } from '../src/changelog-entry';
+
+/** Listed types in the order and with the titles a workspace's nx.json could give (the plugin passes what Nx resolves). */
+const SECTIONS: ChangelogSection[] = [
+  { type: 'feat', title: 'Features' },
+  { type: 'fix', title: 'Bug fixes' },
+  { type: 'perf', title: 'Performance' },
+  { type: 'security', title: 'Security' },
+  { type: 'revert', title: 'Reverts' },
+];
 
 const commit = (type: string, description: string, extra: Partial<ChangelogCommit> = {}): ChangelogCommit => ({
   type,
@@ -8,13 +17,13 @@ const commit = (type: string, description: string, extra: Partial<ChangelogCommi
 });
 
 const entry = (extra: Partial<ChangelogEntryInput>): Promise<string> =>
-  renderChangelogEntry({ version: '1.0.1', date: '2026-11-27', commits: [], ...extra });
+  renderChangelogEntry({ version: '1.0.1', date: '2026-11-27', sections: SECTIONS, commits: [], ...extra });
 
 /** "### " headings in output order. */
 const headings = (markdown: string): string[] => markdown.split('\n').filter((l) => l.startsWith('### '));
 
 describe('renderChangelogEntry', () => {
-  it('groups commits into sections in fixed order, keeping input order within a section', async () => {
+  it('groups commits into sections in the order of the sections given, keeping input order within a section', async () => {
     const md = await entry({
       commits: [
         commit('revert', 'undo the cache change'),
@@ -83,6 +92,35 @@ describe('renderChangelogEntry', () => {
     expect(md).toContain('### Features\n\n- new entrypoint\n');
     expect(md).toContain('### Bug fixes\n\n- a plain fix\n- rename env var\n');
     expect(md.split('\n').filter((l) => l === '- drop Node 18')).toHaveLength(1);
+  });
+
+  it('takes every title and the order of the sections from the sections given', async () => {
+    const md = await entry({
+      sections: [
+        { type: 'security', title: 'Security fixes' },
+        { type: 'feat', title: 'New features' },
+        { type: 'deps', title: 'Dependencies' },
+      ],
+      commits: [commit('feat', 'a feature'), commit('fix', 'a fix nobody lists'), commit('deps', 'bump jq'), commit('security', 'pin openssl')],
+    });
+    expect(md).toBe(
+      [
+        '## 1.0.1 (2026-11-27)',
+        '',
+        '### Security fixes',
+        '',
+        '- pin openssl',
+        '',
+        '### New features',
+        '',
+        '- a feature',
+        '',
+        '### Dependencies',
+        '',
+        '- bump jq',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('does not list chore, docs, test, ci, build, refactor or style commits', async () => {

@@ -2,17 +2,33 @@ import { latestRelease, registryTagsForRelease, releasedVersions, releaseTagName
 import { pinnedVersion, repinImage } from '../src/dockerfile-pins';
 
 describe('release tags', () => {
-  it('names tags <project>-v<version> and reads them back, ignoring other projects and non-semver tags', () => {
-    expect(releaseTagName('agent-base', '1.0.1')).toBe('agent-base-v1.0.1');
-    expect(releasedVersions('agent-base', ['agent-base-v1.0.0', 'agent-base-v1.1.0', 'agent-base-vnext', 'agent-base-ds-v9.0.0', 'agent-go-v2.0.0'])).toEqual(['1.0.0', '1.1.0']);
+  it.each([
+    ['agent-base@{version}', 'agent-base@1.0.1'],
+    ['agent-base-v{version}', 'agent-base-v1.0.1'],
+    ['v{version}', 'v1.0.1'],
+    ['release/agent-base/{version}/image', 'release/agent-base/1.0.1/image'],
+  ])('names the tag of a version with the format %s', (format, tag) => {
+    expect(releaseTagName(format, '1.0.1')).toBe(tag);
+  });
+
+  it('reads back the versions of its own tags, ignoring other projects, other formats and non-semver tags', () => {
+    const tags = ['agent-base@1.0.0', 'agent-base@1.1.0', 'agent-base@next', 'agent-base-ds@9.0.0', 'agent-go@2.0.0', 'agent-base-v3.0.0', 'agent-base@v4.0.0'];
+    expect(releasedVersions('agent-base@{version}', tags)).toEqual(['1.0.0', '1.1.0']);
+    expect(releasedVersions('agent-base-v{version}', tags)).toEqual(['3.0.0']);
+    expect(releasedVersions('release/agent-base/{version}/image', ['release/agent-base/1.2.3/image', 'release/agent-base/1.2.3', 'release/agent-base/x/image'])).toEqual(['1.2.3']);
   });
 
   it('finds the latest release, or the latest below a version, by semver order', () => {
-    const tags = ['agent-go-v1.10.0', 'agent-go-v1.9.0', 'agent-go-v2.0.0', 'agent-base-v9.0.0'];
-    expect(latestRelease('agent-go', tags)).toBe('2.0.0');
-    expect(latestRelease('agent-go', tags, '2.0.0')).toBe('1.10.0');
-    expect(latestRelease('agent-go', tags, '1.9.0')).toBeUndefined();
-    expect(latestRelease('agent-node', tags)).toBeUndefined();
+    const tags = ['agent-go@1.10.0', 'agent-go@1.9.0', 'agent-go@2.0.0', 'agent-base@9.0.0'];
+    expect(latestRelease('agent-go@{version}', tags)).toBe('2.0.0');
+    expect(latestRelease('agent-go@{version}', tags, '2.0.0')).toBe('1.10.0');
+    expect(latestRelease('agent-go@{version}', tags, '1.9.0')).toBeUndefined();
+    expect(latestRelease('agent-node@{version}', tags)).toBeUndefined();
+  });
+
+  it('refuses a format without exactly one {version}', () => {
+    expect(() => releaseTagName('agent-base', '1.0.0')).toThrow('release tag format "agent-base" must hold {version} exactly once');
+    expect(() => releasedVersions('{version}-{version}', [])).toThrow('exactly once');
   });
 
   it('moves X.Y, X and latest only while the release is the highest of each line', () => {

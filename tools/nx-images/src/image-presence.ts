@@ -1,10 +1,11 @@
-import { readCachedProjectGraph, type ProjectConfiguration } from '@nx/devkit';
+import { readCachedProjectGraph, type ProjectConfiguration, type ProjectGraph } from '@nx/devkit';
 import { randomUUID } from 'node:crypto';
-import { imageTagsWithLabel } from '@taskforge/engine';
-import { imageNames } from '@taskforge/image-build';
+import { engineClient, imageTagsWithLabel } from '@taskforge/engine';
+import { imageNames, OUTSIDE_IMAGES_VARIABLE, outsideImagesVariable, outsideReferences, resolveOutsideImages } from '@taskforge/image-build';
 import { CONTENT_KEY_LABEL } from '@taskforge/image-model';
-import { imageSetOf } from './image-workspace-loader';
-import type { ImagesPluginOptions } from './plugin-options';
+import { definitionFilesOf, imageSetOf, readImageWorkspace } from './image-workspace-loader';
+import { PLUGIN_NAME, type ImagesPluginOptions } from './plugin-options';
+import { requestedTasks, runMayInclude } from './run-tasks';
 
 /**
  * The environment variable an image project's cached targets hash: the
@@ -17,14 +18,41 @@ export function presenceVariable(project: string): string {
   return `TASKFORGE_IMAGE_${project.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
-/** One engine query per Nx run (from the plugin's preTasksExecution) instead of one process per task. */
-export async function imagePresenceEnv(workspaceRoot: string, options: ImagesPluginOptions | undefined): Promise<Record<string, string>> {
+/**
+ * Whether a run of this command line (the run's process.argv) may contain a
+ * task that needs what imagePresenceEnv reports: a task of one of the
+ * plugin's executors (each reads the image set, whose content keys take the
+ * run's outside-image digests) or one whose inputs hash a presence variable.
+ * A command line it cannot read may contain anything (see run-tasks.ts).
+ */
+export function runNeedsImageState(graph: ProjectGraph, argv: readonly string[]): boolean {
+  const requested = requestedTasks(argv);
+  if (!requested) return true;
+  return runMayInclude(graph, requested, (project, target) => {
+    const configuration = graph.nodes[project].data.targets?.[target];
+    const hashesPresence = (configuration?.inputs ?? []).some((input) => typeof input === 'object' && 'env' in input && input.env === presenceVariable(project));
+    return !!configuration?.executor?.startsWith(`${PLUGIN_NAME}:`) || hashesPresence;
+  });
+}
+
+/**
+ * One engine query per Nx run (from the plugin's preTasksExecution) instead
+ * of one process per task. Outside images are resolved to digests first,
+ * once for the whole run, and handed to every task with the rest: a moved
+ * outside tag changes the content key, so the image is missing and Nx runs
+ * build-image instead of replaying its cached result. Given the run's
+ * `argv`, a run without image tasks (`nx run some-lib:test`) asks the
+ * engine nothing and gets no variables.
+ */
+export async function imagePresenceEnv(workspaceRoot: string, options: ImagesPluginOptions | undefined, argv?: readonly string[]): Promise<Record<string, string>> {
   const graph = readCachedProjectGraph();
+  if (argv && !runNeedsImageState(graph, argv)) return {};
   const projects: Record<string, ProjectConfiguration> = {};
   for (const node of Object.values(graph.nodes)) projects[node.name] = node.data;
-  const images = imageSetOf(workspaceRoot, projects, options);
-  const tags = await imageTagsWithLabel(CONTENT_KEY_LABEL, 3000);
-  const env: Record<string, string> = {};
+  const graphOnly = readImageWorkspace(workspaceRoot, definitionFilesOf(workspaceRoot, projects), options, { listContexts: false });
+  const [outside, tags] = await Promise.all([resolveOutsideImages(outsideReferences(graphOnly), engineClient), imageTagsWithLabel(CONTENT_KEY_LABEL, 3000)]);
+  const images = imageSetOf(workspaceRoot, projects, options, undefined, undefined, outside);
+  const env: Record<string, string> = { [OUTSIDE_IMAGES_VARIABLE]: outsideImagesVariable(outside) };
   for (const image of images.workspace.projects.values()) {
     const names = imageNames(images, image.project);
     const byKey = tags.get(names.content);

@@ -1,9 +1,18 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { imageTestCommand, type ImageProject } from '@taskforge/image-model';
 import { presenceVariable } from './image-presence';
+import { releaseStepTargets, type ImageReleaseContext } from './release/release-step-targets';
 
-/** Project configuration Nx infers for one image folder. */
-export function imageProjectConfiguration(image: ImageProject): Omit<ProjectConfiguration, 'root'> {
+/**
+ * Project configuration Nx infers for one image folder. `toolInputs` tie the
+ * cached image targets to the code that runs them (see image-tool-inputs.ts);
+ * `release` is what its release steps need to know of the other images and nx.json.
+ */
+export function imageProjectConfiguration(
+  image: ImageProject,
+  toolInputs: NonNullable<TargetConfiguration['inputs']>,
+  release: ImageReleaseContext,
+): Omit<ProjectConfiguration, 'root'> {
   const name = image.definition.name;
   const content = [
     ...new Set(['{projectRoot}/image.json', '{projectRoot}/VERSION', ...image.contextFiles.map((file) => `{projectRoot}/${file}`)]),
@@ -17,7 +26,7 @@ export function imageProjectConfiguration(image: ImageProject): Omit<ProjectConf
     'build-image': {
       executor: '@taskforge/nx-images:build-image',
       dependsOn: ['^build-image'],
-      inputs: ['image-content', '^image-content', probe],
+      inputs: ['image-content', '^image-content', probe, ...toolInputs],
       outputs: ['{workspaceRoot}/dist/images/{projectName}/build-image.json'],
       cache: true,
       options: {},
@@ -29,7 +38,13 @@ export function imageProjectConfiguration(image: ImageProject): Omit<ProjectConf
     'test-image': {
       executor: '@taskforge/nx-images:test-image',
       dependsOn: ['build-image'],
-      inputs: ['image-content', '^image-content', probe, ...(image.definition.checks.testFiles ? [`{projectRoot}/${image.definition.checks.testFiles}/**/*`] : [])],
+      inputs: [
+        'image-content',
+        '^image-content',
+        probe,
+        ...toolInputs,
+        ...(image.definition.checks.testFiles ? [`{projectRoot}/${image.definition.checks.testFiles}/**/*`] : []),
+      ],
       cache: true,
       options: {},
       metadata: {
@@ -53,7 +68,39 @@ export function imageProjectConfiguration(image: ImageProject): Omit<ProjectConf
       cache: false,
       options: {},
       metadata: {
-        description: `Push ${name}:${image.version}, :latest and the content tag to the registry and print the digest`,
+        description: `Push ${name}'s content tag and ${name}:${image.version}-dev.<commit> (.dirty with uncommitted changes) to the registry and print the digest; release tags come from nx-release-publish only`,
+        technologies,
+      },
+    },
+    // Not cached: which registry digest the SBOM names depends on the engine's pushes, which no input covers.
+    sbom: {
+      executor: '@taskforge/nx-images:sbom',
+      dependsOn: ['build-image'],
+      cache: false,
+      options: {},
+      metadata: {
+        description: `Print ${name}'s CycloneDX SBOM, read from the built image's own files (Debian, Python, npm packages, Go toolchain), and write it to dist/images/${image.project}/sbom.cdx.json (or --output)`,
+        technologies,
+      },
+    },
+    // Not cached: the answer is the registry's, now (a tag can move, a signature be added), which no input covers.
+    'verify-image': {
+      executor: '@taskforge/nx-images:verify-image',
+      cache: false,
+      options: {},
+      metadata: {
+        description: `Verify the cosign-format signature of ${name}:${image.version} (or --reference=<tag or digest>) in the registry with config/image-signing.pub (or IMAGE_SIGNING_PUBLIC_KEY[_FILE]) and print the verified digest`,
+        technologies,
+      },
+    },
+    // Not cached: the database and the waivers' expiry move every day, which no input covers.
+    scan: {
+      executor: '@taskforge/nx-images:scan',
+      dependsOn: ['build-image'],
+      cache: false,
+      options: {},
+      metadata: {
+        description: `Scan ${name}'s Debian packages (from the built image, or --sbom=<CycloneDX file>) against nx.json's vulnerabilityDatabase, apply config/vulnerability-waivers.json, write dist/images/${image.project}/vulnerability-verdict.json and fail on findings with a fix at or above failOn`,
         technologies,
       },
     },
@@ -66,25 +113,8 @@ export function imageProjectConfiguration(image: ImageProject): Omit<ProjectConf
         technologies,
       },
     },
-    // The steps of `nx release` for this image alone, for CI jobs that run them one by one. Not cached: they read git history, which no input covers.
-    'release-version': {
-      executor: 'nx:run-commands',
-      cache: false,
-      options: { command: 'nx release version --projects={projectName} --git-commit=false --git-tag=false', forwardAllArgs: true },
-      metadata: { description: `Bump ${name}'s VERSION from its conventional commits (and the images built FROM it), as \`nx release version\` does`, technologies },
-    },
-    'release-changelog': {
-      executor: 'nx:run-commands',
-      cache: false,
-      options: { command: 'nx release changelog "$(cat {projectRoot}/VERSION)" --projects={projectName} --git-commit=false --git-tag=false', forwardAllArgs: true },
-      metadata: { description: `Write ${name}'s CHANGELOG.md entry for its VERSION, as \`nx release changelog\` does`, technologies },
-    },
-    'release-tag': {
-      executor: '@taskforge/nx-images:release-tag',
-      cache: false,
-      options: {},
-      metadata: { description: `Tag HEAD as ${image.project}-v<VERSION> (annotated) unless that tag exists`, technologies },
-    },
+    // The steps of `nx release` for this image alone, for CI jobs that run them one by one, cached on the git state they read.
+    ...releaseStepTargets(image, release, toolInputs),
     // The name Nx release runs for `nx release publish`; parents publish first.
     'nx-release-publish': {
       executor: '@taskforge/nx-images:release-publish',

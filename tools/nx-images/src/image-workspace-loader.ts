@@ -1,5 +1,5 @@
-import { loadImageSet, type ImageSet } from '@taskforge/image-build';
-import { IMAGE_DEFINITION_FILE, loadImageWorkspace, type ImageWorkspace } from '@taskforge/image-model';
+import { loadImageSet, type ImageSet, type OutsideImages } from '@taskforge/image-build';
+import { IMAGE_DEFINITION_FILE, loadImageWorkspace, loadImageWorkspaceSettled, type ImageWorkspace, type SettledImageWorkspace } from '@taskforge/image-model';
 import type { ProjectConfiguration } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -15,17 +15,29 @@ export function readImageWorkspace(
   return loadImageWorkspace(workspaceRoot, definitionFiles, { ...normalizeOptions(options), ...contexts });
 }
 
-/** The images of the projects Nx knows, with content keys (of every image, or of `only` and its ancestors). */
+/** The same graph with every mistake found (unknown image names included) beside the images that read well. */
+export function readImageWorkspaceSettled(
+  workspaceRoot: string,
+  definitionFiles: readonly string[],
+  options?: ImagesPluginOptions,
+  contexts: { listContexts?: boolean } = {},
+): SettledImageWorkspace {
+  return loadImageWorkspaceSettled(workspaceRoot, definitionFiles, { ...normalizeOptions(options), ...contexts });
+}
+
+/** The images of the projects Nx knows, with content keys (of every image, or of `only` and its ancestors); outside images as this run resolved them unless given. */
 export function imageSetOf(
   workspaceRoot: string,
   projects: Record<string, ProjectConfiguration>,
   options?: ImagesPluginOptions,
   only?: string,
   registryOverride?: string,
+  outside?: OutsideImages,
 ): ImageSet {
   return loadImageSet(workspaceRoot, definitionFilesOf(workspaceRoot, projects), normalizeOptions(options, registryOverride), {
     knownContextFiles: knownContextFiles(projects),
     only,
+    outside,
   });
 }
 

@@ -34,8 +34,41 @@ export function runSummaryLines(workspaceRoot: string, taskResults: TaskResults)
   return ['', 'Images:', format(header), ...rows.map(format)];
 }
 
+/**
+ * One line per outside image whose tag moved since the images built on it
+ * were last built, naming them: `outside base debian:bookworm moved:
+ * sha256:aaa -> sha256:bbb; rebuilt openclaw-x`. Only build-image tasks that
+ * ran count; a result Nx replays from its cache moved nothing in this run.
+ */
+export function outsideMoveLines(workspaceRoot: string, taskResults: TaskResults): string[] {
+  const moves = new Map<string, { reference: string; from: string; to: string; rebuilt: string[]; reused: string[] }>();
+  for (const result of Object.values(taskResults)) {
+    if (result.task.target.target !== 'build-image' || result.status !== 'success') continue;
+    const record = readImageRecord(workspaceRoot, result.task.target.project);
+    if (!record?.outsideMoved) continue;
+    for (const move of record.outsideMoved) {
+      const key = `${move.reference}\0${move.from}\0${move.to}`;
+      const entry = moves.get(key) ?? { ...move, rebuilt: [], reused: [] };
+      (record.outcome === 'built' ? entry.rebuilt : entry.reused).push(record.image);
+      moves.set(key, entry);
+    }
+  }
+  return [...moves.values()]
+    .sort((a, b) => a.reference.localeCompare(b.reference))
+    .map((move) => {
+      const images = [
+        ...(move.rebuilt.length ? [`rebuilt ${move.rebuilt.sort().join(', ')}`] : []),
+        ...(move.reused.length ? [`reused ${move.reused.sort().join(', ')} (already built on the new base)`] : []),
+      ];
+      return `outside base ${move.reference} moved: ${move.from} -> ${move.to}; ${images.join('; ')}`;
+    });
+}
+
 export function printRunSummary(workspaceRoot: string, taskResults: TaskResults): void {
   const lines = runSummaryLines(workspaceRoot, taskResults);
   // One image is already described by its own output; the table is for runs of several.
   if (lines.length > 4) console.log(lines.join('\n'));
+  // A moved outside base is news even for one image: it is why that image was built.
+  const moves = outsideMoveLines(workspaceRoot, taskResults);
+  if (moves.length) console.log(['', ...moves].join('\n'));
 }

@@ -1,4 +1,4 @@
-import type { CreateNodesContext, CreateDependenciesContext, ProjectConfiguration } from '@nx/devkit';
+import { AggregateCreateNodesError, type CreateNodesContext, type CreateDependenciesContext, type ProjectConfiguration } from '@nx/devkit';
 import { createDependencies, createNodes } from '../src';
 import { loadImageSet, resolveImageSettings } from '@taskforge/image-build';
 import { createFixtureWorkspace, type FixtureWorkspace } from '@taskforge/testing';
@@ -23,7 +23,7 @@ describe('nx-images plugin', () => {
   });
   afterEach(() => fixture.remove());
 
-  it('infers one project per image.json with build, test, push and release targets', async () => {
+  it('infers one project per image.json with build, test, push, release and supply-chain targets', async () => {
     const projects = await inferProjects(fixture);
     expect(Object.keys(projects).sort()).toEqual(['fx-a', 'fx-b', 'fx-base']);
     const base = projects['fx-base'];
@@ -36,8 +36,11 @@ describe('nx-images plugin', () => {
       'release-changelog',
       'release-tag',
       'release-version',
+      'sbom',
+      'scan',
       'share-image',
       'test-image',
+      'verify-image',
     ]);
     // Publishing follows the FROM edges: parents publish first.
     expect(base.targets!['nx-release-publish'].dependsOn).toEqual(['^nx-release-publish']);
@@ -87,6 +90,24 @@ describe('nx-images plugin', () => {
     const context = { workspaceRoot: fixture.root, projects, nxJsonConfiguration: {} } as unknown as CreateDependenciesContext;
     const edges = (await createDependencies(options, context)).map((d) => `${d.source}->${d.target}`).sort();
     expect(edges).toEqual(['fx-a->fx-base', 'fx-b->fx-a']);
+  });
+
+  it('fails a FROM naming no image of the repo at graph time, and still gives Nx every image and the other edges', async () => {
+    fixture.write('images/variants/a/Dockerfile', `FROM ${fixture.image('bsae')}:1.0.0\nCOPY a.txt /a.txt\n`);
+    const context = { workspaceRoot: fixture.root, nxJsonConfiguration: {} } as CreateNodesContext;
+    const failure = await Promise.resolve(createNodes[1](files, options, context)).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(AggregateCreateNodesError);
+    const { errors, partialResults } = failure as AggregateCreateNodesError;
+    expect(errors.map(([, error]) => error.message)).toEqual([
+      `images/variants/a/Dockerfile:1: FROM ${fixture.image('bsae')}:1.0.0 names no image of this repo; did you mean ${fixture.image('base')}? Known images: ${fixture.image('base')}, ${fixture.image('b')}. Fix the name, or add that image under images/.`,
+    ]);
+    expect(partialResults.map(([file]) => file)).toEqual(files);
+    const projects: Record<string, ProjectConfiguration> = {};
+    for (const [, result] of partialResults) {
+      for (const [root, project] of Object.entries(result.projects ?? {})) projects[project.name!] = { ...project, root } as ProjectConfiguration;
+    }
+    const dependencies = { workspaceRoot: fixture.root, projects, nxJsonConfiguration: {} } as unknown as CreateDependenciesContext;
+    expect((await createDependencies(options, dependencies)).map((d) => `${d.source}->${d.target}`)).toEqual(['fx-b->fx-base']);
   });
 
   it('shows the graph edges in `nx graph --file`', () => {

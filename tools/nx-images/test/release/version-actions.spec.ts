@@ -93,14 +93,22 @@ function imageGraph(): ProjectGraph {
 
 type NxArgs = ConstructorParameters<typeof ImageVersionActions>;
 
-/** Constructed as Nx does (resolveVersionActionsForProject: the three arguments, then init), plus the git stand-in. */
-async function versionActionsFor(tree: Tree, image: ImageSpec, git: ReleaseGitState): Promise<ImageVersionActions> {
-  // The release group nx.json's `release` makes (independent, tag pattern {projectName}-v{version}); only what VersionActions reads is typed out.
+/**
+ * Constructed as Nx does (resolveVersionActionsForProject: the three arguments, then init), plus the git stand-in.
+ * `group` is the release group Nx resolves from nx.json: this repo's by default (independent, tag pattern {projectName}-v{version}).
+ */
+async function versionActionsFor(
+  tree: Tree,
+  image: ImageSpec,
+  git: ReleaseGitState,
+  group: { name: string; pattern: string } = { name: '__default__', pattern: '{projectName}-v{version}' },
+): Promise<ImageVersionActions> {
+  // Only what VersionActions reads is typed out.
   const releaseGroup = {
-    name: '__default__',
+    name: group.name,
     projects: IMAGES.map((each) => each.project),
     projectsRelationship: 'independent',
-    releaseTag: { pattern: '{projectName}-v{version}' },
+    releaseTag: { pattern: group.pattern },
     resolvedVersionPlans: false,
   } as unknown as NxArgs[0];
   const finalConfig = {
@@ -378,6 +386,39 @@ describe('ImageVersionActions on the in-memory tree', () => {
       );
       expect(error.message).not.toContain('\n');
       expect(tree.read('images/variants/go/VERSION', 'utf-8')).toBe('1.0.0\n');
+    });
+  });
+  describe("tag names follow nx.json's release.releaseTag.pattern", () => {
+    const AT = { name: '__default__', pattern: '{projectName}@{version}' };
+
+    it('says which tag a release gets, and counts earlier releases by their tags in that pattern', async () => {
+      const tree = imageWorkspace();
+      const actions = await versionActionsFor(tree, GO, memoryGit({ 'agent-go@1.0.0': COMMIT_A, 'agent-go@1.1.0': COMMIT_B }), AT);
+      const logs = await actions.updateProjectVersion(tree, '1.0.1');
+      // 1.1.0 is released (an agent-go@ tag), so a hotfix of 1.0 moves only its own line.
+      expect(logs).toContain(`🏷️  Git tag agent-go@1.0.1; publish pushes ${REGISTRY}/openclaw-agent-go:1.0.1, :1.0`);
+    });
+
+    it('a first release is one without a tag in the pattern, whatever tags of another pattern say', async () => {
+      const tree = imageWorkspace();
+      const actions = await versionActionsFor(tree, GO, memoryGit({ 'agent-go-v1.0.0': COMMIT_A }), AT);
+      expect(await actions.calculateNewVersion('1.0.0', 'minor', 'CONVENTIONAL_COMMITS', {}, '')).toEqual({
+        newVersion: '1.0.0',
+        logText: '🆕 First release of agent-go: 1.0.0, as its VERSION file says (no agent-go@* tag yet)',
+      });
+    });
+
+    it('refuses a version whose tag in the pattern exists', async () => {
+      const tree = imageWorkspace();
+      const actions = await versionActionsFor(tree, GO, memoryGit({ 'agent-go@1.0.0': COMMIT_A }), AT);
+      const error = await rejection(actions.calculateNewVersion('1.0.0', '1.0.0', 'USER_SPECIFIER', {}, ''));
+      expect(error.message).toContain('agent-go: tag agent-go@1.0.0 already exists (commit aaaaaaaaaaaa)');
+    });
+
+    it('fills in the release group name where the pattern asks for it', async () => {
+      const tree = imageWorkspace();
+      const actions = await versionActionsFor(tree, BASE, memoryGit(), { name: 'images', pattern: '{releaseGroupName}/{projectName}/{version}' });
+      expect(await actions.updateProjectVersion(tree, '1.0.0')).toContain(`🏷️  Git tag images/agent-base/1.0.0; publish pushes ${REGISTRY}/openclaw-base:1.0.0, :1.0, :1, :latest`);
     });
   });
 });

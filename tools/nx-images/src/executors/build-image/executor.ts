@@ -1,4 +1,4 @@
-import { ensureImage, movedPackages } from '@taskforge/image-build';
+import { ensureImage, movedOutsideImages, movedPackages } from '@taskforge/image-build';
 import { readImageRecord, writeImageRecord } from '../../image-record-file';
 import { projectExecutor } from '../executor-context';
 import type { BuildImageExecutorOptions } from './schema';
@@ -11,6 +11,9 @@ export default projectExecutor<BuildImageExecutorOptions>(async (run, options) =
     const moved = movedPackages(previous.packages, record.packages);
     if (moved.length) run.print(`Debian packages moved since the previous build (${moved.length}): ${moved.join(', ')}`);
   }
+  const movedOutside = movedOutsideImages(previous?.outsideImages, record.outsideImages);
+  if (movedOutside.length) record.outsideMoved = movedOutside;
+  for (const move of movedOutside) run.print(`outside base ${move.reference} moved since the previous build: ${move.from} -> ${move.to}`);
   writeImageRecord(task.workspaceRoot, record);
   const layer = record.layerDigest ? `, layer ${record.layerDigest}` : '';
   run.print(`${record.outcome}: ${record.tags.join(', ')} = ${record.id} (${(record.size / 1e6).toFixed(1)} MB${layer}) in ${record.seconds.toFixed(1)}s`);

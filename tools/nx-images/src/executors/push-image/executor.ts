@@ -1,8 +1,11 @@
-import { pushImageVersion } from '@taskforge/image-build';
+import { pushDevelopmentImage } from '@taskforge/image-build';
 import { projectExecutor } from '../executor-context';
 import type { PushImageExecutorOptions } from './schema';
 
-/** share-image, then NAME:VERSION and NAME:latest. */
+/**
+ * The content tag and X.Y.Z-dev.<commit> of the current sources, never a release tag: X.Y.Z, X.Y, X and latest
+ * come from nx-release-publish alone, from the tagged commit, so a push before a release cannot take its version.
+ */
 export default projectExecutor<PushImageExecutorOptions>(async (run) => {
-  run.print(`digest ${await pushImageVersion(await run.engine(), run.task())}`);
+  run.print(`digest ${await pushDevelopmentImage(await run.engine(), run.task())}`);
 });
