@@ -10,3 +10,24 @@ export { runContainer, type RunRequest, type RunResult } from './run-container';
 export { imageTagsWithLabel } from './image-tags';
 export { readImageFile } from './read-image-file';
 export { registryHasTag, registryTagDigest } from './registry-tags';
+export {
+  artifactTag,
+  contentDigest,
+  hasBlob,
+  listTags,
+  OCI_EMPTY_CONFIG,
+  OCI_IMAGE_MANIFEST,
+  pushArtifact,
+  putManifest,
+  readArtifact,
+  readBlob,
+  readManifest,
+  resolveManifest,
+  uploadBlob,
+  type ArtifactContent,
+  type ArtifactLayer,
+  type ContentDescriptor,
+  type ImageManifest,
+  type StoredArtifact,
+  type StoredManifest,
+} from './registry-artifacts';

@@ -5,12 +5,16 @@ import { parseRegistryChallenge, type RegistryChallenge } from './registry-chall
 import { cachedRegistryToken, registryToken } from './registry-token';
 
 export interface RegistryRequest {
-  method: 'GET' | 'HEAD';
-  /** From /v2/ on. */
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH';
+  /** From /v2/ on, or an absolute URL the registry answered with (the Location of a blob upload). */
   path: string;
-  /** The token scope the request needs, e.g. `repository:openclaw-base:pull`. */
+  /** The token scope the request needs, e.g. `repository:openclaw-base:pull`, or `repository:openclaw-base:pull,push` to write. */
   scope: string;
   headers?: Record<string, string>;
+  /** Sent as is; a buffer, not a stream, so the request can be sent again after an auth challenge. */
+  body?: Buffer | string;
+  /** The whole exchange, answer included; 10 s unless a large body goes either way. */
+  timeoutMs?: number;
   /** For the unreachable-registry message: "checking localhost:5000/openclaw-base:1.0.0". */
   purpose: string;
 }
@@ -49,13 +53,17 @@ async function knownAuthorization(registry: string, scope: string, credentials: 
  */
 export async function registryRequest(registry: string, request: RegistryRequest): Promise<Response> {
   const credentials = registryCredentials(registry);
-  const url = `${registryBaseUrl(registry)}${request.path}`;
+  const base = registryBaseUrl(registry);
+  const url = /^https?:\/\//.test(request.path) ? request.path : `${base}${request.path}`;
+  // An upload Location on another host (a storage backend) gets no credentials of this registry.
+  const sameOrigin = new URL(url).origin === new URL(base).origin;
   const send = async (authorization: string | undefined): Promise<Response> => {
     try {
       return await fetch(url, {
         method: request.method,
-        headers: { ...request.headers, ...(authorization ? { Authorization: authorization } : {}) },
-        signal: AbortSignal.timeout(10000),
+        headers: { ...request.headers, ...(authorization && sameOrigin ? { Authorization: authorization } : {}) },
+        ...(request.body === undefined ? {} : { body: request.body }),
+        signal: AbortSignal.timeout(request.timeoutMs ?? 10000),
       });
     } catch (error) {
       const reason = ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
