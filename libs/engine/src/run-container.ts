@@ -50,6 +50,12 @@ export async function runContainer(docker: Docker, request: RunRequest): Promise
       await container.putArchive(archive as never, { path: posix.dirname(request.copyIn.containerDir) });
     }
     const attached = await container.attach({ stream: true, stdout: true, stderr: true });
+    // The attach stream ends after the container's last output, which may be after wait() answers.
+    const drained = new Promise<void>((resolve) => {
+      attached.once('end', resolve);
+      attached.once('close', resolve);
+      attached.once('error', () => resolve());
+    });
     container.modem.demuxStream(attached, stdout, stderr);
     await container.start();
     let timedOut = false;
@@ -61,7 +67,8 @@ export async function runContainer(docker: Docker, request: RunRequest): Promise
       : undefined;
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     clearTimeout(timer);
-    // Let the attach stream deliver what the container wrote last.
+    // Everything the container wrote, however much: wait for the stream's end (bounded, should an engine keep it open).
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     await new Promise((resolve) => setImmediate(resolve));
     return {
       exitCode: StatusCode,
