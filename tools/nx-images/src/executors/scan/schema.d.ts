@@ -1,0 +1,5 @@
+export interface ScanExecutorOptions {
+  sbom?: string;
+  failOn?: 'low' | 'medium' | 'high' | 'critical';
+  output?: string;
+}
