@@ -1,0 +1,13 @@
+export { imageSbom, sbomForPushedImage, writeSbom, sbomFile, type ImageSbomOptions } from './image-sbom';
+export type { PushedImage } from './image-description';
+export { attachSbom, readAttachedSbom, sbomImageDigest, CYCLONEDX_JSON } from './attached-sbom';
+export { validateSbomJson, type CycloneDxDocument } from './sbom-json';
+export { startSchemaValidator, stopSchemaValidator } from './schema-validator';
+export { SBOM_PROPERTIES } from './image-bom';
+export { parseDpkgStatus, type DebianPackage } from './dpkg-status';
+export { debianCopyrightLicenses } from './debian-copyright';
+export { parsePythonMetadata, normalizePythonName, type PythonDistribution } from './python-metadata';
+export { parseNpmPackage, type NpmPackage } from './npm-package';
+export { parseGoVersionFile, type GoToolchain } from './go-toolchain';
+export { debianPackageUrl, goStdlibPackageUrl, npmPackageUrl, ociPackageUrl, packageUrl, pythonPackageUrl } from './package-url';
+export { debianLicenseId, pythonLicenses, declaredLicenses } from './licenses';

@@ -1,0 +1,4 @@
+export interface SbomExecutorOptions {
+  output?: string;
+  registry?: string;
+}
