@@ -1,5 +1,6 @@
 import { engineClient, inspectLocalImage, runContainer } from '@taskforge/engine';
 import { hardenedHostConfig } from '@taskforge/run-profile';
+import { readAttachedSbom } from '@taskforge/sbom';
 import { tagDigest } from '@taskforge/testing';
 import { startBuilderFixture, type BuilderFixture } from './builder-fixture';
 
@@ -85,6 +86,34 @@ describe('task images from approved capabilities, FROM the released base pinned 
     expect(new Set(records.map((record) => record.image)).size).toBe(6);
     const logs = await Promise.all(records.map(async (record) => (await fx.call('GET', `/v1/task-images/${record.id}/log`)).body as string));
     expect(logs.filter((log) => log.includes('building capability layers'))).toHaveLength(1);
+  });
+
+  it('attaches each task image its own SBOM, listing the Debian package its capability installed at the version dpkg recorded', async () => {
+    const first = await fx.build('task-sbom-one', ['apt_package:bc']);
+    const second = await fx.build('task-sbom-two', ['apt_package:bc']);
+    expect([first.state, second.state, second.layers]).toEqual(['done', 'done', 'reused']);
+    const docker = engineClient();
+    const dpkg = await runContainer(docker, { image: first.image_tag, entrypoint: ['dpkg-query', '-W', '-f', '${Version}', 'bc'], hostConfig: hardenedHostConfig({ network: 'none' }), timeoutMs: 60000 });
+    const installed = dpkg.stdout.trim();
+    expect(installed).toMatch(/^\S+$/);
+    const sboms = [];
+    for (const build of [first, second]) {
+      const digest = build.image.split('@')[1];
+      expect(build.sbom).toBe(`${fx.registry.address}/openclaw-task:${digest.replace(':', '-')}.sbom`);
+      // readAttachedSbom finds `sha256-<hex>.sbom` by the image's digest and refuses one that names another image.
+      const attached = await readAttachedSbom(fx.registry.address, 'openclaw-task', digest);
+      expect(attached).toBeDefined();
+      const { sbom } = attached!;
+      expect(sbom.metadata?.component).toMatchObject({ type: 'container', name: 'openclaw-task', hashes: [{ alg: 'SHA-256', content: digest.slice('sha256:'.length) }] });
+      const taskId = sbom.metadata?.component?.properties?.find((property) => property.name === 'taskforge:image:label:task_id')?.value;
+      expect(taskId).toBe(build.task_id);
+      const bc = (sbom.components ?? []).filter((component) => component.purl?.startsWith('pkg:deb/debian/bc@'));
+      expect(bc.map((component) => ({ version: component.version, purlVersion: decodeURIComponent(/@([^?]+)/.exec(component.purl!)![1]) }))).toEqual([{ version: installed, purlVersion: installed }]);
+      sboms.push(sbom);
+    }
+    // One set, one reading of its packages: both tasks list the same components, each with itself as the subject.
+    expect(sboms[1].components).toEqual(sboms[0].components);
+    expect(sboms[1].serialNumber).not.toBe(sboms[0].serialNumber);
   });
 
   it('follows a build log while it runs, and needs the operator token on every route', async () => {

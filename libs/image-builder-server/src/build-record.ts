@@ -19,6 +19,8 @@ export interface BuildRecord {
   image: string | null;
   image_tag: string | null;
   size_bytes: number | null;
+  /** The task image's CycloneDX SBOM in the registry: `registry/openclaw-task:sha256-<hex>.sbom`. */
+  sbom: string | null;
   seconds: number | null;
   /** Why it failed: the failing step and its last output lines. */
   error: string | null;
@@ -44,6 +46,7 @@ export function queuedBuild(id: string, taskId: string, capabilities: string[], 
     image: null,
     image_tag: null,
     size_bytes: null,
+    sbom: null,
     seconds: null,
     error: null,
     resumed: 0,

@@ -15,6 +15,8 @@ CREATE TABLE IF NOT EXISTS builds (
   owner TEXT, lease_until TIMESTAMPTZ,
   created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL
 );
+-- Columns added after the first release of the image-builder: an existing database gains them on open.
+ALTER TABLE builds ADD COLUMN IF NOT EXISTS sbom TEXT;
 CREATE INDEX IF NOT EXISTS builds_unfinished ON builds (created_at) WHERE state IN ('queued', 'building');
 CREATE TABLE IF NOT EXISTS build_log (
   seq BIGSERIAL PRIMARY KEY,
@@ -27,9 +29,9 @@ CREATE INDEX IF NOT EXISTS build_log_by_build ON build_log (build_id, seq);
 // Any fixed number: replicas starting together create the tables one after the other.
 const SCHEMA_LOCK = 0x7466_6962;
 
-const PATCHABLE = new Set(['state', 'base_image', 'base_digest', 'capability_key', 'layers', 'image', 'image_tag', 'size_bytes', 'seconds', 'error', 'resumed']);
+const PATCHABLE = new Set(['state', 'base_image', 'base_digest', 'capability_key', 'layers', 'image', 'image_tag', 'size_bytes', 'sbom', 'seconds', 'error', 'resumed']);
 // The request, its progress and the replica that holds it; the lease is the stores' own.
-const INSERTED_COLUMNS = 'id, task_id, capabilities, state, base_image, base_digest, capability_key, layers, image, image_tag, size_bytes, seconds, error, resumed, created_at, updated_at';
+const INSERTED_COLUMNS = 'id, task_id, capabilities, state, base_image, base_digest, capability_key, layers, image, image_tag, size_bytes, sbom, seconds, error, resumed, created_at, updated_at';
 const PUBLIC_COLUMNS = `${INSERTED_COLUMNS}, owner AS replica`;
 
 interface Row extends Omit<BuildRecord, 'size_bytes' | 'created_at' | 'updated_at'> {
@@ -85,10 +87,10 @@ export class PostgresBuildStore implements BuildStore {
 
   async create(record: BuildRecord): Promise<void> {
     await this.pool.query(
-      `INSERT INTO builds (${INSERTED_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+      `INSERT INTO builds (${INSERTED_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
       [
         record.id, record.task_id, JSON.stringify(record.capabilities), record.state, record.base_image, record.base_digest, record.capability_key, record.layers,
-        record.image, record.image_tag, record.size_bytes, record.seconds, record.error, record.resumed, record.created_at, record.updated_at,
+        record.image, record.image_tag, record.size_bytes, record.sbom, record.seconds, record.error, record.resumed, record.created_at, record.updated_at,
       ],
     );
   }

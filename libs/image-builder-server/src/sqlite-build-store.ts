@@ -28,10 +28,10 @@ CREATE TABLE IF NOT EXISTS build_log (
 `;
 
 // Columns added after the first release of the image-builder: an existing data directory gains them on open.
-const ADDED_COLUMNS: Record<string, string> = { owner: 'TEXT', lease_until: 'INTEGER' };
+const ADDED_COLUMNS: Record<string, string> = { owner: 'TEXT', lease_until: 'INTEGER', sbom: 'TEXT' };
 
 // The request, its progress and the replica that holds it; the lease is the stores' own.
-const INSERTED_COLUMNS = 'id, task_id, capabilities, state, base_image, base_digest, capability_key, layers, image, image_tag, size_bytes, seconds, error, resumed, created_at, updated_at';
+const INSERTED_COLUMNS = 'id, task_id, capabilities, state, base_image, base_digest, capability_key, layers, image, image_tag, size_bytes, sbom, seconds, error, resumed, created_at, updated_at';
 const PUBLIC_COLUMNS = `${INSERTED_COLUMNS}, owner AS replica`;
 
 function toRecord(row: Row): BuildRecord {
@@ -67,7 +67,7 @@ export class SqliteBuildStore implements BuildStore {
     this.db
       .prepare(
         `INSERT INTO builds (${INSERTED_COLUMNS})
-         VALUES (@id, @task_id, @capabilities, @state, @base_image, @base_digest, @capability_key, @layers, @image, @image_tag, @size_bytes, @seconds, @error, @resumed, @created_at, @updated_at)`,
+         VALUES (@id, @task_id, @capabilities, @state, @base_image, @base_digest, @capability_key, @layers, @image, @image_tag, @size_bytes, @sbom, @seconds, @error, @resumed, @created_at, @updated_at)`,
       )
       .run({ ...record, capabilities: JSON.stringify(record.capabilities) });
   }

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BuildStepError, buildImage, engineClient, inspectLocalImage, pushAs, registryTagDigest } from '@taskforge/engine';
+import { BuildStepError, buildImage, engineClient, pushAs, registryTagDigest } from '@taskforge/engine';
 import { contentTag, findReusableImage } from '@taskforge/image-build';
 import { readTaskBuildDefaults, sourceDate, TASK_BUILD_DEFAULTS_FILE } from '@taskforge/image-model';
 import { approveCapabilities, capabilitySetKey, CATALOGUE_FILE, parseCapabilityList, parseTaskId, readCatalogue, renderTaskBuild, RequestRefused, type ApprovedSet } from '@taskforge/task-images';
@@ -12,6 +12,7 @@ import { describeError, UserError } from '@taskforge/user-errors';
 import { queuedBuild, type BuildRecord } from './build-record';
 import type { BuildPatch, BuildStore } from './build-store';
 import { openBuildStore } from './open-build-store';
+import { TaskImageSboms } from './task-image-sbom';
 
 /** Part of every capability key: a builder that renders differently must not reuse layers an older one built. */
 export const BUILDER_VERSION = '2';
@@ -76,6 +77,8 @@ export class TaskImageBuilder {
   /** What start() took up again: builds a previous process left unfinished. */
   resumedAtStart: BuildRecord[] = [];
   private readonly docker: Docker;
+  /** The SBOM of each capability set this process built or reused, which every task image of the set gets. */
+  private readonly sboms: TaskImageSboms;
   private active = 0;
   private claiming = false;
   private stopped = false;
@@ -86,6 +89,7 @@ export class TaskImageBuilder {
   constructor(private readonly options: TaskImageBuilderOptions) {
     this.store = openBuildStore(options);
     this.docker = options.docker ?? engineClient();
+    this.sboms = new TaskImageSboms(this.docker);
   }
 
   private get concurrency(): number {
@@ -241,6 +245,8 @@ export class TaskImageBuilder {
 
     // One build of a set across all replicas: whoever takes the lock second finds the layers and reuses them.
     const layers = await this.store.withLock(key, () => this.layersImage(key, `${baseInRegistry.replace(/:[^:/]+$/, '')}@${baseDigest}`, set, print));
+    // Read once per set while the task image builds: the task image has exactly the layers image's files.
+    const setSbom = this.sboms.forCapabilitySet(key, layers.reference);
 
     const labels = {
       task_id: record.task_id,
@@ -255,13 +261,23 @@ export class TaskImageBuilder {
     };
     const tag = `${this.options.registry}/${TASK_IMAGE_REPOSITORY}:${record.task_id}-${record.id.slice(0, 8)}`;
     const id = await this.buildFrom(`FROM ${layers.reference}\n`, {}, [tag], labels, `task image ${record.task_id}`, print);
-    const pushed = await pushAs(this.docker, id, tag);
-    const local = await inspectLocalImage(this.docker, id);
+    const [pushed, local] = await Promise.all([pushAs(this.docker, id, tag), this.docker.getImage(id).inspect()]);
+    const sbom = await this.sboms.attach(await setSbom, {
+      registry: this.options.registry,
+      repository: TASK_IMAGE_REPOSITORY,
+      tag,
+      digest: pushed.digest,
+      imageId: local.Id,
+      architecture: local.Architecture,
+      labels: local.Config?.Labels ?? {},
+    });
+    print(`SBOM attached: ${sbom}`);
     return {
       layers: layers.outcome,
       image: `${this.options.registry}/${TASK_IMAGE_REPOSITORY}@${pushed.digest}`,
       image_tag: tag,
-      size_bytes: local?.size ?? null,
+      size_bytes: local.Size ?? null,
+      sbom,
     };
   }
 
