@@ -11,6 +11,7 @@ import { benchFreshMachine } from './fresh-machine-bench';
 import { benchImageBuilder } from './image-builder-bench';
 import { printImageSizeChange } from './image-size-change';
 import { benchRelease } from './release-bench';
+import { benchSupplyChain } from './supply-chain-bench';
 import { interleavedMedians, timed } from './measure';
 import { repoImagesUnderFreshNames } from './repo-images-copy';
 import { ResultsTable } from './results-table';
@@ -105,8 +106,8 @@ async function plainBuildsInSequence(copy: FixtureWorkspace): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-// BENCH_ONLY=no-change,work-graph,fresh-machine,sizes,size-change,cold-all,agent,release,image-builder picks sections (all by default).
-const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'no-change,work-graph,fresh-machine,sizes,size-change,cold-all,agent,release,image-builder').split(','));
+// BENCH_ONLY=no-change,work-graph,fresh-machine,sizes,size-change,cold-all,agent,release,image-builder,supply-chain picks sections (all by default).
+const SECTIONS = new Set((process.env.BENCH_ONLY ?? 'no-change,work-graph,fresh-machine,sizes,size-change,cold-all,agent,release,image-builder,supply-chain').split(','));
 
 async function main() {
   await ensureEngine(log);
@@ -140,6 +141,7 @@ async function main() {
 
   if (SECTIONS.has('release')) await benchRelease(table, log);
   if (SECTIONS.has('image-builder')) await benchImageBuilder(table, log);
+  if (SECTIONS.has('supply-chain')) await benchSupplyChain(table, log);
 
   console.log(table.toMarkdown());
   console.log(`(medians of ${ROUNDS} interleaved rounds where repeated; Nx daemon off as in CI; ${new Date().toISOString()})`);
