@@ -1,6 +1,6 @@
 import { engineClient, readImageFile } from '@taskforge/engine';
 import { PACKAGE_RECORD_PATH } from '@taskforge/image-build';
-import { createFixtureWorkspace, engineForTests, type FixtureWorkspace, removeImagesNamed, repoImage, type ScratchRegistry, startScratchRegistry } from '@taskforge/testing';
+import { createFixtureWorkspace, engineForTests, fixtureSigningEnv, type FixtureWorkspace, removeImagesNamed, repoImage, type ScratchRegistry, startScratchRegistry } from '@taskforge/testing';
 
 jest.setTimeout(300_000);
 
@@ -46,7 +46,7 @@ describe('security refresh: a patch release of newer Debian packages with no com
   it('refresh-packages names what moved; `nx release patch` lists it in the changelog and publishes a build that resolved packages anew', async () => {
     fixture.write('images/base/tool.txt', 'tool v2\n');
     fixture.git(['commit', '-qam', 'feat(fx-base): tool v2']);
-    expect(fixture.nx(['release', '--yes']).code).toBe(0);
+    expect(fixture.nx(['release', '--yes'], fixtureSigningEnv()).code).toBe(0);
     const first = await recorded('1.0.0');
     expect(first).toMatch(/^libstable=2\.0-1\nlibmoving=1\.0\+\d+\n$/);
 
@@ -60,7 +60,7 @@ describe('security refresh: a patch release of newer Debian packages with no com
     expect(movedLine).toMatch(/1 Debian packages moved since 1\.0\.0: libmoving 1\.0\+\d+ -> 1\.0\+\d+/);
     expect(fixture.git(['status', '--porcelain']).stdout).toBe(''); // the refresh itself changes no file in the repo
 
-    const release = fixture.nx(['release', 'patch', '--projects=fx-base', '--yes']);
+    const release = fixture.nx(['release', 'patch', '--projects=fx-base', '--yes'], fixtureSigningEnv());
     expect(release.code).toBe(0);
     expect(release.output).toContain('no source change since 1.0.0: building without BuildKit\'s cache');
     const changelog = fixture.read('images/base/CHANGELOG.md');

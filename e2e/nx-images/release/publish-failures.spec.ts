@@ -62,7 +62,7 @@ describe('nx release for images: a publish that fails leaves git consistent and 
       });
       const result = await release(fixture, ['--yes']);
       expect(result.code).not.toBe(0);
-      expect(result.output).toContain('[fx-b] ERROR: fx-b: test-image could not run its checks');
+      expect(result.output).toContain('[fx-b] ERROR: fx-b: test-image failed (numeric USER, process user), so nothing was pushed');
       expect(result.output).toContain('[fx-b] FAIL numeric USER');
       expect(versionOf(fixture, 'b')).toBe('1.0.1');
       expect(await digest('b', '1.0.1')).toBeUndefined();

@@ -1,14 +1,54 @@
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registryAnswers } from '@taskforge/engine-setup';
 import { engineForTests, removeImagesNamed } from './engine-images';
-import { type CommandResult, createFixtureWorkspace, type FixtureWorkspace, REPO_ROOT } from './fixture-workspace';
+import { type CommandResult, createFixtureWorkspace, type FixtureImage, type FixtureWorkspace, REPO_ROOT } from './fixture-workspace';
+import { repoImage } from './repo-images';
 import { type ScratchRegistry, startScratchRegistry, tagDigest } from './scratch-registry';
 
-/** The release fixture's images by short name: the base, then the variants built FROM it (see createFixtureWorkspace). */
+/** The release fixture's images by short name: the base, then the variants built FROM it (see releaseImages). */
 export const RELEASE_IMAGES = ['base', 'a', 'b'];
 export const RELEASE_VARIANTS = ['a', 'b'];
+
+/**
+ * createFixtureWorkspace's standard base and two variants (one FROM it through an ARG default, one through a named
+ * stage), but with the base FROM the repo's Python runtime rather than scratch: publish makes every image's SBOM by
+ * running the image's own python3, and the runtime's Debian packages give the vulnerability gate something to find.
+ */
+export async function releaseImages(): Promise<FixtureImage[]> {
+  const runtime = await repoImage('python-runtime');
+  return [
+    { dir: 'images/base', short: 'base', dockerfile: `FROM ${runtime}\nCOPY base.txt /base.txt\n`, files: { 'base.txt': 'base v1\n' } },
+    { dir: 'images/variants/a', short: 'a', dockerfile: 'ARG BASE={{image:base}}:1.0.0\nFROM ${BASE}\nCOPY a.txt /a.txt\n', files: { 'a.txt': 'a v1\n' } },
+    { dir: 'images/variants/b', short: 'b', dockerfile: 'FROM {{image:base}}:1.0.0 AS base\nFROM base\nCOPY b.txt /b.txt\n', files: { 'b.txt': 'b v1\n' } },
+  ];
+}
+
+let signingKeyPair: { privateKey: string; publicKey: string } | undefined;
+
+/**
+ * The signing key pair every fixture release signs with (a release without a key publishes nothing): ECDSA P-256 as
+ * PEM, made once per test process. Verify with its publicKey (IMAGE_SIGNING_PUBLIC_KEY).
+ */
+export function fixtureSigningKey(): { privateKey: string; publicKey: string } {
+  signingKeyPair ??= generateKeyPairSync('ec', {
+    namedCurve: 'prime256v1',
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return signingKeyPair;
+}
+
+/**
+ * The environment that gives an Nx run in a fixture the fixture's signing key (and its public key, for verify-image),
+ * whatever key the developer's own environment names: for fixture.nx runs that publish or verify.
+ */
+export function fixtureSigningEnv(): NodeJS.ProcessEnv {
+  const { privateKey, publicKey } = fixtureSigningKey();
+  return { IMAGE_SIGNING_KEY: privateKey, IMAGE_SIGNING_KEY_FILE: undefined, IMAGE_SIGNING_PUBLIC_KEY: publicKey, IMAGE_SIGNING_PUBLIC_KEY_FILE: undefined };
+}
 
 /**
  * How far the fixture is released when a scenario starts. Every image's VERSION says 1.0.0 from the start.
@@ -78,18 +118,20 @@ export function commit(fixture: FixtureWorkspace, message: string, files: Record
 
 /**
  * Runs `nx release ...args` in the fixture as fixture.nx runs Nx (this repo's Nx; no daemon, TUI, cloud or colour),
- * but without blocking, so that scenarios in one file can run at the same time. With RELEASE_TEST_LOG set,
+ * but without blocking, so that scenarios in one file can run at the same time. The run signs with the fixture's
+ * key (fixtureSigningEnv); `env` overrides it (a variable set to undefined is removed). With RELEASE_TEST_LOG set,
  * appends the output to that file.
  */
-export function release(fixture: FixtureWorkspace, args: string[]): Promise<CommandResult> {
-  return runRelease(fixture, args, {});
+export function release(fixture: FixtureWorkspace, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+  return runRelease(fixture, args, env, false);
 }
 
-async function runRelease(fixture: FixtureWorkspace, args: string[], env: NodeJS.ProcessEnv): Promise<CommandResult> {
+async function runRelease(fixture: FixtureWorkspace, args: string[], env: NodeJS.ProcessEnv, setup: boolean): Promise<CommandResult> {
   const result = await new Promise<CommandResult>((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js'), 'release', ...args], {
       cwd: fixture.root,
-      env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', ...env },
+      // spawn leaves out variables whose value is undefined.
+      env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', ...fixtureSigningEnv(), ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -99,7 +141,7 @@ async function runRelease(fixture: FixtureWorkspace, args: string[], env: NodeJS
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, output: `${stdout}${stderr}` }));
   });
   if (process.env.RELEASE_TEST_LOG) {
-    const title = `${Object.keys(env).length ? 'setup: ' : ''}nx release ${args.join(' ')}`;
+    const title = `${setup ? 'setup: ' : ''}nx release ${args.join(' ')}`;
     appendFileSync(process.env.RELEASE_TEST_LOG, `\n===== ${fixture.root}: ${title} (exit ${result.code})\n${result.output}`);
   }
   return result;
@@ -119,15 +161,15 @@ export function errorLines(result: CommandResult): string[] {
 const SETUP_ENV: NodeJS.ProcessEnv = { NX_ISOLATE_PLUGINS: 'false' };
 
 async function releaseOrThrow(fixture: FixtureWorkspace, args: string[]): Promise<void> {
-  const result = await runRelease(fixture, args, SETUP_ENV);
+  const result = await runRelease(fixture, args, SETUP_ENV, true);
   if (result.code !== 0) throw new Error(`setup: nx release ${args.join(' ')} failed:\n${result.output}`);
 }
 
 let engineReady: Promise<unknown> | undefined;
 
 /**
- * `nx release` in a temporary git repository of its own (createFixtureWorkspace with git and the repo's release
- * configuration), publishing to a scratch registry of its own on `registryPort`, with the real engine; released
+ * `nx release` in a temporary git repository of its own (createFixtureWorkspace with git, the repo's release
+ * configuration and releaseImages), signing with fixtureSigningKey and publishing to a scratch registry of its own on `registryPort`, with the real engine; released
  * as far as `released` says. Cleans up after itself when the setup fails; otherwise call remove().
  */
 export async function createReleaseFixture(options: ReleaseFixtureOptions): Promise<ReleaseFixture> {
@@ -146,7 +188,7 @@ export async function createReleaseFixture(options: ReleaseFixtureOptions): Prom
     fixture?.remove();
   };
   try {
-    fixture = createFixtureWorkspace({ git: true, release: true, registry: registry.address });
+    fixture = createFixtureWorkspace({ git: true, release: true, registry: registry.address, images: await releaseImages() });
     if (options.released === 'full') {
       commit(fixture, 'feat(fx-base): base v2', { 'images/base/base.txt': 'base v2\n' });
       await releaseOrThrow(fixture, ['--yes']);

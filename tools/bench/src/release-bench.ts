@@ -1,12 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeImagesNamed, REPO_ROOT, startScratchRegistry } from '@taskforge/testing';
+import { fixtureSigningEnv, removeImagesNamed, REPO_ROOT, startScratchRegistry } from '@taskforge/testing';
 import { timed } from './measure';
 import { repoImagesUnderFreshNames } from './repo-images-copy';
 import type { ResultsTable } from './results-table';
 
 const NX = join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js');
-const NX_ENV = { NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', CI: 'true', FORCE_COLOR: '0' };
+// A release publishes nothing without a signing key: the bench signs with a key of its own.
+const NX_ENV = { NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', CI: 'true', FORCE_COLOR: '0', ...fixtureSigningEnv() };
 const s = (seconds: number) => `${seconds.toFixed(1)} s`;
 
 /** Sums the `publish phases:` lines publish prints per image. */
