@@ -280,7 +280,8 @@ class OutputTest(CommandCase):
                     finished, took = self.run_command(argv, timeout_s=60)
                     self.assertLess(took, 5)
                     self.assertEqual((finished.status, finished.exit_code), ("exited", 0))
-                    self.assertTrue(finished.stdout.startswith(b"done\n"), finished.stdout[:100])
+                    # The grandchild may write before or after the command's own line: which comes first is the scheduler's choice.
+                    self.assertIn(b"done", finished.stdout.splitlines(), finished.stdout[:100])
                     self.assertEqual(descendants(), [])
 
     def test_deadline_holds_against_a_flood(self) -> None:
