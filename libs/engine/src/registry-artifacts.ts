@@ -186,6 +186,12 @@ export async function hasBlob(registry: string, repository: string, digest: stri
   });
   if (response.status === 200) return true;
   if (response.status === 404) return false;
+  // Distribution's filesystem storage answers 500 for a blob another client is linking at that moment (concurrent
+  // pushes of one SBOM config, say): not known yet, so upload it; an upload of identical bytes is harmless.
+  if (response.status >= 500) {
+    await response.body?.cancel();
+    return false;
+  }
   throw await failure(host, response, `to show blob ${digest} of ${name}`, 'pull');
 }
 
@@ -213,7 +219,7 @@ export async function readBlob(registry: string, repository: string, digest: str
  * Uploads a blob in one piece (POST for an upload session, PUT of the whole body with its digest), unless the
  * repository has it already. Returns its digest and size.
  */
-export async function uploadBlob(registry: string, repository: string, data: Buffer): Promise<{ digest: string; size: number }> {
+export async function uploadBlob(registry: string, repository: string, data: Buffer, attempt = 1): Promise<{ digest: string; size: number }> {
   const { host, path, name } = locate(registry, repository);
   const digest = contentDigest(data);
   if (await hasBlob(registry, repository, digest)) return { digest, size: data.length };
@@ -240,6 +246,12 @@ export async function uploadBlob(registry: string, repository: string, data: Buf
     timeoutMs: TRANSFER_TIMEOUT_MS,
     purpose: `uploading blob ${digest} to ${name}`,
   });
+  if (finish.status >= 500 && attempt < 3) {
+    // The same concurrent-link race as in hasBlob: the next attempt finds the blob or uploads it again.
+    await finish.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    return uploadBlob(registry, repository, data, attempt + 1);
+  }
   if (finish.status !== 201) throw await failure(host, finish, `to the upload of blob ${digest} to ${name}`, 'push');
   await finish.body?.cancel();
   return { digest, size: data.length };
