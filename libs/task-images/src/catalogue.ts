@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UserError } from '@taskforge/user-errors';
+import { fieldError, UserError, valueAt } from '@taskforge/user-errors';
 import { CANONICAL_PIP_NAME, DEBIAN_NAME, DEBIAN_VERSION, PIP_VERSION, SHA256_HEX } from './capability';
 
 // The approved catalogue, config/capabilities.json: the only source of what a task image may contain. Its shape:
@@ -90,34 +90,6 @@ export type CatalogueEntry = Catalogue['capabilities'][number];
 export type PipCatalogueEntry = Extract<CatalogueEntry, { kind: 'pip_package' }>;
 export type AptCatalogueEntry = Extract<CatalogueEntry, { kind: 'apt_package' }>;
 
-/** `capabilities[2].versions["2.0.0"].requires[0]`: a field path as a reader finds it in the file. */
-function formatPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const key of path) {
-    if (typeof key === 'number') text += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) text += text ? `.${key}` : key;
-    else text += `[${JSON.stringify(String(key))}]`;
-  }
-  return text || '(top level)';
-}
-
-/** A value of the file, one line of printable ASCII, cut to about 80 characters. */
-function shortJson(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = (JSON.stringify(value) ?? String(value)).replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
-  let value = data;
-  for (const key of path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-  return value;
-}
-
-function catalogueError(file: string, path: readonly PropertyKey[], value: unknown, problem: string, fix: string): UserError {
-  return new UserError(`${file}: field ${formatPath(path)}: ${problem} (got ${shortJson(value)}); ${fix}.`);
-}
-
 const SEE_SCHEMA = `see ${CATALOGUE_SCHEMA_FILE}`;
 
 /** The checks between entries that a schema cannot say: one entry per package, no repeats, requirements that resolve, no cycles. */
@@ -128,27 +100,27 @@ function checkEntries(catalogue: Catalogue, file: string): void {
     const id = `${entry.kind}:${entry.name}`;
     const first = where.get(id);
     if (first !== undefined) {
-      throw catalogueError(file, ['capabilities', index, 'name'], entry.name, `${id} is already catalogued at capabilities[${first}]`, 'merge the two entries into one');
+      throw fieldError(file, ['capabilities', index, 'name'], entry.name, `${id} is already catalogued at capabilities[${first}]`, 'merge the two entries into one');
     }
     where.set(id, index);
     if (entry.kind === 'apt_package') {
       if (Array.isArray(entry.versions)) {
         entry.versions.forEach((version, position) => {
-          if (entry.versions.indexOf(version) !== position) throw catalogueError(file, ['capabilities', index, 'versions', position], version, 'the version is listed twice', 'list it once');
+          if (entry.versions.indexOf(version) !== position) throw fieldError(file, ['capabilities', index, 'versions', position], version, 'the version is listed twice', 'list it once');
         });
       }
       return;
     }
-    if (Object.keys(entry.versions).length === 0) throw catalogueError(file, ['capabilities', index, 'versions'], entry.versions, 'no version is approved', 'add a version with its wheel hashes, or remove the entry');
+    if (Object.keys(entry.versions).length === 0) throw fieldError(file, ['capabilities', index, 'versions'], entry.versions, 'no version is approved', 'add a version with its wheel hashes, or remove the entry');
     for (const [version, approved] of Object.entries(entry.versions)) {
       approved.sha256.forEach((hash, position) => {
-        if (approved.sha256.indexOf(hash) !== position) throw catalogueError(file, ['capabilities', index, 'versions', version, 'sha256', position], hash, 'the hash is listed twice', 'list it once');
+        if (approved.sha256.indexOf(hash) !== position) throw fieldError(file, ['capabilities', index, 'versions', version, 'sha256', position], hash, 'the hash is listed twice', 'list it once');
       });
       const required = new Map<string, number>();
       approved.requires.forEach((pin, position) => {
         const name = pin.slice('pip_package:'.length, pin.indexOf('=='));
         if (required.has(name)) {
-          throw catalogueError(file, ['capabilities', index, 'versions', version, 'requires', position], pin, `pip_package:${name} is already required at requires[${required.get(name)}]`, 'require each package once, at one version');
+          throw fieldError(file, ['capabilities', index, 'versions', version, 'requires', position], pin, `pip_package:${name} is already required at requires[${required.get(name)}]`, 'require each package once, at one version');
         }
         required.set(name, position);
       });
@@ -168,7 +140,7 @@ function checkEntries(catalogue: Catalogue, file: string): void {
     const [index, version] = pipWhere.get(pin)!;
     approved.requires.forEach((required, position) => {
       if (!pipVersions.has(required)) {
-        throw catalogueError(
+        throw fieldError(
           file,
           ['capabilities', index, 'versions', version, 'requires', position],
           required,
@@ -190,7 +162,7 @@ function checkEntries(catalogue: Catalogue, file: string): void {
         const [index, version] = pipWhere.get(pin)!;
         const path = [...trail, pin];
         const cycle = [...path.slice(path.indexOf(required)), required].join(' -> ');
-        throw catalogueError(file, ['capabilities', index, 'versions', version, 'requires', position], required, `the requirements form a cycle: ${cycle}`, 'break the cycle');
+        throw fieldError(file, ['capabilities', index, 'versions', version, 'requires', position], required, `the requirements form a cycle: ${cycle}`, 'break the cycle');
       }
       visit(required, [...trail, pin]);
     });
@@ -205,7 +177,7 @@ export function parseCatalogue(data: unknown, file: string): Catalogue {
   if (!result.success) {
     const issue = result.error.issues[0];
     const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
-    throw catalogueError(file, issue.path, valueAt(data, issue.path), `${issue.message}${more}`, SEE_SCHEMA);
+    throw fieldError(file, issue.path, valueAt(data, issue.path), `${issue.message}${more}`, SEE_SCHEMA);
   }
   checkEntries(result.data, file);
   return result.data;

@@ -1,1 +1,2 @@
 export { UserError, isUserError, describeError } from './user-error';
+export { fieldError, formatPath, shortJson, valueAt } from './json-field-error';
