@@ -38,3 +38,4 @@ export {
 export { buildWheel, normalizeProjectName, startPipIndex, type PipIndex, type PipPackage, type PipWheel } from './pip-index';
 export { HOSTILE_CAPABILITIES, HOSTILE_TASK_IDS, UNAPPROVED_CLASS, type HostileValue } from './hostile-requests';
 export { startPostgres, type PostgresServer } from './postgres-server';
+export { pick, seededRandom } from './seeded-random';
