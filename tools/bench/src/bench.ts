@@ -129,8 +129,7 @@ async function main() {
   }
 
   if (SECTIONS.has('work-graph')) await benchWorkGraph();
-  // Each round pulls the whole graph twice (Nx, then docker pull): three rounds are enough for a median.
-  if (SECTIONS.has('fresh-machine')) await benchFreshMachine(table, log, Math.min(ROUNDS, 3));
+  if (SECTIONS.has('fresh-machine')) await benchFreshMachine(table, log, ROUNDS);
   if (SECTIONS.has('sizes')) await benchSizes(docker);
   if (SECTIONS.has('size-change')) await printImageSizeChange(docker, log);
   if (SECTIONS.has('cold-all')) await benchColdAll();

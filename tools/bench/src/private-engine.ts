@@ -38,7 +38,8 @@ export async function startPrivateEngine(registryConfig: string, registryListen:
     // Pulls start as soon as dockerd answers: the registry answers first.
     'for i in $(seq 200); do curl -sf -o /dev/null "http://$3/v2/" && break; sleep 0.1; done',
     'dockerd --host "unix://$2/docker.sock" --data-root "$2/data" --exec-root "$2/exec" --pidfile "$2/dockerd.pid" --bridge none --iptables=false --ip6tables=false --ip-masq=false > "$2/dockerd.log" 2>&1 & engine=$!',
-    "trap 'kill -TERM $engine $registry 2>/dev/null; wait' TERM",
+    // Also on Ctrl-C or a closed terminal, which reach this shell with the benchmark.
+    "trap 'kill -TERM $engine $registry 2>/dev/null; wait' TERM INT HUP",
     'wait $engine',
   ].join('\n');
   const namespace = spawn('unshare', ['--net', '--fork', 'sh', '-c', script, 'private-engine', registryConfig, dir, registryListen], { stdio: 'ignore' });
