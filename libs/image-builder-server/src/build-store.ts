@@ -1,5 +1,11 @@
 import type { BuildRecord, BuildState } from './build-record';
 
+/** The columns both stores write when a request is accepted: the request and its progress. */
+export const INSERTED_COLUMNS =
+  'id, task_id, capabilities, state, base_image, base_digest, capability_key, layers, image, image_tag, size_bytes, sbom, seconds, error, resumed, created_at, updated_at';
+/** What a record shows: those and the replica that holds it (the lease itself is the stores' own). */
+export const PUBLIC_COLUMNS = `${INSERTED_COLUMNS}, owner AS replica`;
+
 /** What a build step may change in a record; the request part (id, task, capabilities, creation) never changes. */
 export type BuildPatch = Partial<Omit<BuildRecord, 'id' | 'task_id' | 'capabilities' | 'created_at' | 'updated_at'>>;
 

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { BuildRecord, BuildState } from './build-record';
-import type { BuildPatch, BuildStore } from './build-store';
+import { INSERTED_COLUMNS, PUBLIC_COLUMNS, type BuildPatch, type BuildStore } from './build-store';
 import { KeyedLock } from './keyed-lock';
 
 const SCHEMA = `
@@ -30,9 +30,6 @@ CREATE INDEX IF NOT EXISTS build_log_by_build ON build_log (build_id, seq);
 const SCHEMA_LOCK = 0x7466_6962;
 
 const PATCHABLE = new Set(['state', 'base_image', 'base_digest', 'capability_key', 'layers', 'image', 'image_tag', 'size_bytes', 'sbom', 'seconds', 'error', 'resumed']);
-// The request, its progress and the replica that holds it; the lease is the stores' own.
-const INSERTED_COLUMNS = 'id, task_id, capabilities, state, base_image, base_digest, capability_key, layers, image, image_tag, size_bytes, sbom, seconds, error, resumed, created_at, updated_at';
-const PUBLIC_COLUMNS = `${INSERTED_COLUMNS}, owner AS replica`;
 
 interface Row extends Omit<BuildRecord, 'size_bytes' | 'created_at' | 'updated_at'> {
   size_bytes: string | null;

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildRecord, BuildState } from './build-record';
-import type { BuildPatch, BuildStore } from './build-store';
+import { INSERTED_COLUMNS, PUBLIC_COLUMNS, type BuildPatch, type BuildStore } from './build-store';
 import { KeyedLock } from './keyed-lock';
 
 type Row = Omit<BuildRecord, 'capabilities'> & { capabilities: string };
@@ -30,9 +30,6 @@ CREATE TABLE IF NOT EXISTS build_log (
 // Columns added after the first release of the image-builder: an existing data directory gains them on open.
 const ADDED_COLUMNS: Record<string, string> = { owner: 'TEXT', lease_until: 'INTEGER', sbom: 'TEXT' };
 
-// The request, its progress and the replica that holds it; the lease is the stores' own.
-const INSERTED_COLUMNS = 'id, task_id, capabilities, state, base_image, base_digest, capability_key, layers, image, image_tag, size_bytes, sbom, seconds, error, resumed, created_at, updated_at';
-const PUBLIC_COLUMNS = `${INSERTED_COLUMNS}, owner AS replica`;
 
 function toRecord(row: Row): BuildRecord {
   return { ...row, capabilities: JSON.parse(row.capabilities) };
