@@ -1,22 +1,51 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildRootfsTarball, mmdebstrapArgs } from '@taskforge/rootfs';
 
 /**
  * Clients nobody here wrote, asked about our signatures: Debian's skopeo (containers/image) reads them from the
- * registry, OpenSSL checks their ECDSA signatures.
+ * registry and gives its `sigstoreSigned` policy verdict, OpenSSL checks their ECDSA signatures.
  *
- * Debian's skopeo reads sigstore attachments (`sha256-<hex>.sig`) but Debian patched out their verification
+ * The skopeo is Debian 13's (1.18), run in a container of its own Debian root filesystem: Debian 12's skopeo 1.9.3
+ * reads sigstore attachments (`sha256-<hex>.sig`) but has their verification patched out
  * (golang-github-containers-image 5.23.1-4, signature/policy_eval_sigstore.go: "Debian-local change: sigstore
- * disabled"): its `sigstoreSigned` policy still tells "no signature exists" from "a signature was found", and a
- * sigstore-enabled build gives its full verdict.
+ * disabled"), so it accepts no image; Debian 13's verifies, and needs a newer C library than Debian 12's.
  */
 
-/** skopeo's verdict under a `sigstoreSigned` policy, in words a test compares. */
-export type PolicyVerdict = 'accepted' | 'no signature' | 'signature found, verification disabled in this build' | 'made by another key' | 'for another digest' | string;
+/** Debian 13's skopeo in a root filesystem of its own: mmdebstrap, as the repo's root image is built. */
+const SKOPEO_ROOTFS = {
+  suite: 'trixie',
+  variant: 'essential' as const,
+  packages: ['skopeo'],
+  exclude: ['/usr/share/doc/*', '/usr/share/man/*', '/usr/share/locale/*'],
+  sourceDateEpoch: 1735689600,
+};
 
-export const DISABLED_BY_DEBIAN: PolicyVerdict = 'signature found, verification disabled in this build';
+/**
+ * The engine image holding Debian 13's skopeo, built once per engine (about a minute: mmdebstrap, then
+ * `docker import`) and kept under a tag named by its recipe.
+ */
+export async function upstreamSkopeoImage(print: (line: string) => void): Promise<string> {
+  const recipeHash = createHash('sha256').update(JSON.stringify(mmdebstrapArgs(SKOPEO_ROOTFS, 'rootfs.tar'))).digest('hex').slice(0, 12);
+  const image = `taskforge-test/skopeo:trixie-${recipeHash}`;
+  if (spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }).status === 0) return image;
+  const dir = mkdtempSync(join(tmpdir(), 'skopeo-rootfs-'));
+  try {
+    print(`building ${image} (Debian 13's skopeo, mmdebstrap ${SKOPEO_ROOTFS.suite}; about a minute, once per engine)`);
+    await buildRootfsTarball(SKOPEO_ROOTFS, join(dir, 'rootfs.tar'), () => undefined);
+    const imported = spawnSync('docker', ['import', join(dir, 'rootfs.tar'), image], { encoding: 'utf8' });
+    if (imported.status !== 0) throw new Error(`docker import of Debian 13's skopeo failed: ${imported.stderr.trim()}`);
+    return image;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** skopeo's verdict under a `sigstoreSigned` policy, in words a test compares. */
+export type PolicyVerdict = 'accepted' | 'no signature' | 'made by another key' | 'for another digest' | string;
 
 /** One signature as skopeo extracted it (c/image's `dir:` format: `\0sigstore-json\n` and JSON). */
 export interface ExtractedSignature {
@@ -34,9 +63,11 @@ export interface SkopeoCopy {
 }
 
 export class Skopeo {
+  /** `image`: the engine image whose skopeo runs, on the host's network (the registry is on loopback) with `work` mounted. */
   constructor(
     private readonly work: string,
     private readonly registry: string,
+    private readonly image: string,
   ) {}
 
   /** `skopeo copy docker://reference dir:...` under `requirement` for the scratch registry, signatures read from sigstore attachments. */
@@ -47,9 +78,9 @@ export class Skopeo {
     writeFileSync(join(dir, 'registries.d', 'scratch.yaml'), `docker:\n  ${this.registry}:\n    use-sigstore-attachments: true\n`);
     const copy = join(dir, 'copy');
     const result = spawnSync(
-      'skopeo',
-      ['--policy', join(dir, 'policy.json'), '--registries.d', join(dir, 'registries.d'), 'copy', '--src-tls-verify=false', `docker://${reference}`, `dir:${copy}`],
-      { encoding: 'utf8', env: { ...process.env, HOME: dir } },
+      'docker',
+      ['run', '--rm', '--network=host', `--volume=${this.work}:${this.work}`, '--env=HOME=' + dir, this.image, 'skopeo', '--policy', join(dir, 'policy.json'), '--registries.d', join(dir, 'registries.d'), 'copy', '--src-tls-verify=false', `docker://${reference}`, `dir:${copy}`],
+      { encoding: 'utf8' },
     );
     if (result.status !== 0) return { ok: false, stderr: result.stderr, signatures: [] };
     const files = readdirSync(copy)
@@ -76,7 +107,6 @@ export class Skopeo {
     const copy = this.copy(reference, { type: 'sigstoreSigned', keyPath: publicKeyFile, signedIdentity: { type: 'matchRepository' } });
     if (copy.ok) return 'accepted';
     if (copy.stderr.includes('A signature was required, but no signature exists')) return 'no signature';
-    if (copy.stderr.includes('Debian-local change: sigstore disabled')) return DISABLED_BY_DEBIAN;
     if (copy.stderr.includes('cryptographic signature verification failed')) return 'made by another key';
     if (/Signature for digest \S+ does not match/.test(copy.stderr)) return 'for another digest';
     return copy.stderr.trim();
