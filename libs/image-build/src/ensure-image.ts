@@ -46,7 +46,7 @@ export interface ImageRecord {
   layerDigest?: string;
   /** The content tag in the registry, when it was shared there. */
   sharedAs?: string;
-  /** Every Debian package in the image with the exact version the build resolved (from install-debian-packages). */
+  /** Every Debian package in the image with the exact version the build resolved (from install-debian-packages); for a reused image only when asked (packagesWhenReused). */
   packages?: Record<string, string>;
   /** What each outside image (FROM, COPY --from of no repo project) resolved to in the key, by reference; unresolved ones are left out. */
   outsideImages?: Record<string, OutsideImage>;
@@ -59,6 +59,12 @@ export interface EnsureImageOptions {
   shareContentTag?: boolean;
   /** When a build is needed, run every Dockerfile step again (fresh Debian package resolution). */
   noCache?: boolean;
+  /**
+   * Read the package record of a reused image too, not only of a built one. Reading it runs a container
+   * (~150 ms), which a fresh machine reusing every image would pay per image for nothing; build-image asks
+   * for it when its previous record has packages to compare with.
+   */
+  packagesWhenReused?: boolean;
 }
 
 /** What every build of an image's Dockerfile sends: exactly its build context, its Dockerfile and build args. */
@@ -147,7 +153,7 @@ export async function ensureImage(docker: Docker, task: ImageTask, options: Ensu
   for (const tag of [keyRef, ...tags]) await tagImage(docker, id, tag);
   const local = (await inspectLocalImage(docker, id)) as LocalImage;
   layerDigest ??= image.definition.rootfs ? local.layers[0] : undefined;
-  const packages = await readPackageRecord(docker, id);
+  const packages = outcome === 'built' || options.packagesWhenReused ? await readPackageRecord(docker, id) : undefined;
   return {
     project: image.project,
     image: name,

@@ -5,8 +5,8 @@ import type { BuildImageExecutorOptions } from './schema';
 
 export default projectExecutor<BuildImageExecutorOptions>(async (run, options) => {
   const task = run.task();
-  const record = await ensureImage(await run.engine(), task, { shareContentTag: options.shareContentTag ?? false });
   const previous = readImageRecord(task.workspaceRoot, run.project);
+  const record = await ensureImage(await run.engine(), task, { shareContentTag: options.shareContentTag ?? false, packagesWhenReused: !!previous?.packages });
   if (previous?.packages && record.packages && previous.id !== record.id) {
     const moved = movedPackages(previous.packages, record.packages);
     if (moved.length) run.print(`Debian packages moved since the previous build (${moved.length}): ${moved.join(', ')}`);
