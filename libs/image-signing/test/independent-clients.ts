@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RootfsRecipe } from '@taskforge/image-model';
 import { buildRootfsTarball, mmdebstrapArgs } from '@taskforge/rootfs';
 
 /**
@@ -16,12 +17,13 @@ import { buildRootfsTarball, mmdebstrapArgs } from '@taskforge/rootfs';
  */
 
 /** Debian 13's skopeo in a root filesystem of its own: mmdebstrap, as the repo's root image is built. */
-const SKOPEO_ROOTFS = {
+const SKOPEO_ROOTFS: RootfsRecipe = {
   suite: 'trixie',
-  variant: 'essential' as const,
+  variant: 'essential',
   packages: ['skopeo'],
   exclude: ['/usr/share/doc/*', '/usr/share/man/*', '/usr/share/locale/*'],
   sourceDateEpoch: 1735689600,
+  env: {},
 };
 
 /**
