@@ -4,7 +4,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registryAnswers } from '@taskforge/engine-setup';
 import { engineForTests, removeImagesNamed } from './engine-images';
-import { type CommandResult, createFixtureWorkspace, type FixtureImage, type FixtureWorkspace, REPO_ROOT } from './fixture-workspace';
+import { type CommandResult, createFixtureWorkspace, type FixtureImage, type FixtureWorkspace, NX_TEST_ENV, REPO_ROOT } from './fixture-workspace';
 import { repoImage } from './repo-images';
 import { type ScratchRegistry, startScratchRegistry, tagDigest } from './scratch-registry';
 
@@ -131,7 +131,7 @@ async function runRelease(fixture: FixtureWorkspace, args: string[], env: NodeJS
     const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/nx/dist/bin/nx.js'), 'release', ...args], {
       cwd: fixture.root,
       // spawn leaves out variables whose value is undefined.
-      env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_SKIP_LOG_GROUPING: 'true', FORCE_COLOR: '0', ...fixtureSigningEnv(), ...env },
+      env: { ...process.env, ...NX_TEST_ENV, ...fixtureSigningEnv(), ...env },
     });
     let stdout = '';
     let stderr = '';
