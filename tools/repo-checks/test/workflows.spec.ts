@@ -121,6 +121,23 @@ describe('GitHub workflows', () => {
       expect(release).toMatch(/concurrency:\n\s+group: /);
     });
 
+    it('pushes the release commit and tags before it publishes any image, so a rejected push publishes nothing', () => {
+      const release = [...jobBlocks(text()).values()].find((job) => job.includes("github.event_name == 'workflow_dispatch'"))!;
+      const steps = release.split(/^ {6}- /m).slice(1);
+      const index = (what: RegExp) => steps.findIndex((step) => what.test(step));
+      const versioning = index(/npx nx release "\$\{args\[@\]\}"/);
+      const push = index(/git push origin HEAD --follow-tags --atomic/);
+      const publish = index(/npx nx release publish/);
+      expect([versioning, push, publish].every((step) => step >= 0)).toBe(true);
+      expect(versioning).toBeLessThan(push);
+      expect(push).toBeLessThan(publish);
+      // The versioning step publishes nothing unless it is a dry run (which pushes nothing either).
+      expect(steps[versioning]).toMatch(/args\+=\(--skip-publish\)/);
+      expect(steps[push]).toContain('if: ${{ !inputs.dry-run }}');
+      expect(steps[publish]).toContain('if: ${{ !inputs.dry-run }}');
+      expect(steps[publish]).toContain('IMAGE_SIGNING_KEY: ${{ secrets.IMAGE_SIGNING_KEY }}');
+    });
+
     it('reads the registry secrets only through env:', () => {
       const lines = text().split('\n');
       const uses = lines.map((line, i) => ({ line, i })).filter(({ line }) => line.includes('secrets.'));
