@@ -63,7 +63,7 @@ export function releaseStepTargets(
       },
     },
     'release-changelog': {
-      executor: 'nx:run-commands',
+      executor: '@taskforge/nx-images:release-changelog',
       cache: true,
       // VERSION as the version step left it; CHANGELOG.md as committed (through `commits`), which the entry is added to.
       inputs: [
@@ -82,7 +82,7 @@ export function releaseStepTargets(
         ...toolInputs,
       ],
       outputs: ['{projectRoot}/CHANGELOG.md'],
-      options: { command: 'nx release changelog "$(cat {projectRoot}/VERSION)" --projects={projectName} --git-commit=false --git-tag=false', forwardAllArgs: true },
+      options: {},
       metadata: { description: `Write ${name}'s CHANGELOG.md entry for its VERSION, as \`nx release changelog\` does; cached on the commits and release tags it reads`, technologies },
     },
     'release-tag': {
