@@ -1,0 +1,4 @@
+export interface ReleaseChangelogExecutorOptions {
+  dryRun?: boolean;
+  verbose?: boolean;
+}
