@@ -39,6 +39,11 @@ export const repositoryGit: ReleaseGitState = { listTags, tagCommit, assertClean
 // instance shares `repositoryGit`. Kept per git state (not one flag) so each test's stand-in is checked afresh.
 const checkedWorkingTrees = new WeakSet<ReleaseGitState>();
 
+/** Whether `nx release ...` was asked for a dry run (`--dry-run`, `-d`, `--dryRun`, `--dry-run=true`). */
+export function isDryRun(argv: readonly string[]): boolean {
+  return argv.some((arg) => arg === '-d' || /^--dry-?run(=true)?$/i.test(arg));
+}
+
 type NxConstructorArgs = ConstructorParameters<typeof VersionActions>;
 
 function definitionAt(tree: Tree, root: string): ImageDefinition {
@@ -68,9 +73,14 @@ export default class ImageVersionActions extends VersionActions {
     projectGraphNode: NxConstructorArgs[1],
     finalConfigForProject: NxConstructorArgs[2],
     private readonly git: ReleaseGitState = repositoryGit,
+    /** The command line: Nx gives version actions no dry-run flag, so --dry-run is read from it. */
+    private readonly argv: readonly string[] = process.argv,
   ) {
     super(releaseGroup, projectGraphNode, finalConfigForProject);
   }
+
+  /** Whether this image's first release was logged: Nx may ask for its new version twice (see calculateNewVersion). */
+  private firstReleaseAnnounced = false;
 
   private get root(): string {
     return this.projectGraphNode.data.root;
@@ -84,7 +94,14 @@ export default class ImageVersionActions extends VersionActions {
   override async validate(tree: Tree): Promise<void> {
     if (!checkedWorkingTrees.has(this.git)) {
       checkedWorkingTrees.add(this.git);
-      this.git.assertCleanWorkingTree(tree.root);
+      try {
+        this.git.assertCleanWorkingTree(tree.root);
+      } catch (error) {
+        // A dry run changes nothing, so it plans on a dirty tree (a new untracked file, say) and says what a release would do.
+        if (!(error instanceof UserError) || !isDryRun(this.argv)) throw error;
+        const listed = /uncommitted changes \(([^)]*)\)/.exec(error.message)?.[1];
+        console.warn(`Dry run on a working tree with uncommitted changes${listed ? ` (${listed})` : ''}: a release would stop here until they are committed or stashed; the plan goes on from the commits.`);
+      }
     }
     await super.validate(tree);
   }
@@ -109,9 +126,14 @@ export default class ImageVersionActions extends VersionActions {
     const project = this.projectGraphNode.name;
     // An image never released yet is released first at the version its VERSION file names, unless a version is given explicitly.
     if (currentVersion && !valid(newVersionInput) && releasedVersions(this.tagFormat, this.git.listTags(workspaceRoot)).length === 0) {
+      // Nx asks again for an image that is also a dependent of a bumped one; the first release was announced already.
+      const again = this.firstReleaseAnnounced;
+      this.firstReleaseAnnounced = true;
       return this.refuseExistingTag({
         newVersion: currentVersion,
-        logText: `🆕 First release of ${project}: ${currentVersion}, as its VERSION file says (no ${releaseTagName(this.tagFormat, '*')} tag yet)`,
+        logText: again
+          ? `↪ An image it is built FROM is released too; still its first release at ${currentVersion}`
+          : `🆕 First release of ${project}: ${currentVersion}, as its VERSION file says (no ${releaseTagName(this.tagFormat, '*')} tag yet)`,
       });
     }
     return this.refuseExistingTag(await super.calculateNewVersion(currentVersion, newVersionInput, newVersionInputReason, newVersionInputReasonData, preid));

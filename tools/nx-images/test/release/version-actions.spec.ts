@@ -1,7 +1,7 @@
 import { readNxJson, updateNxJson, type ProjectGraph, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { UserError } from '@taskforge/user-errors';
-import ImageVersionActions, { type ReleaseGitState } from '../../src/release/version-actions';
+import ImageVersionActions, { isDryRun, type ReleaseGitState } from '../../src/release/version-actions';
 
 // Unit tests of the release logic on Nx's in-memory tree: no engine, no network, no git, no `nx` process.
 // The end-to-end spec (e2e/nx-images/release/) runs the same behaviours through a real `nx release`.
@@ -102,6 +102,7 @@ async function versionActionsFor(
   image: ImageSpec,
   git: ReleaseGitState,
   group: { name: string; pattern: string } = { name: '__default__', pattern: '{projectName}-v{version}' },
+  argv: readonly string[] = ['node', 'nx', 'release', '--yes'],
 ): Promise<ImageVersionActions> {
   // Only what VersionActions reads is typed out.
   const releaseGroup = {
@@ -125,7 +126,7 @@ async function versionActionsFor(
     manifestRootsToUpdate: [],
     dockerOptions: {},
   } as NxArgs[2];
-  const actions = new ImageVersionActions(releaseGroup, imageGraph().nodes[image.project], finalConfig, git);
+  const actions = new ImageVersionActions(releaseGroup, imageGraph().nodes[image.project], finalConfig, git, argv);
   await actions.init(tree);
   return actions;
 }
@@ -217,6 +218,31 @@ describe('ImageVersionActions on the in-memory tree', () => {
       const error = await rejection((await versionActionsFor(tree, BASE, git)).validate(tree));
       expect(error).toBeInstanceOf(UserError);
       expect(error.message).toContain('uncommitted changes (images/base/base.txt)');
+    });
+
+    it('a dry run on a dirty tree (an untracked file, say) plans, and says a release would stop there', async () => {
+      const tree = imageWorkspace();
+      const git = memoryGit({}, ['notes.txt']);
+      const warnings: string[] = [];
+      const warn = jest.spyOn(console, 'warn').mockImplementation((line: string) => void warnings.push(line));
+      try {
+        await (await versionActionsFor(tree, BASE, git, undefined, ['node', 'nx', 'release', '--dry-run'])).validate(tree);
+      } finally {
+        warn.mockRestore();
+      }
+      expect(warnings).toEqual(['Dry run on a working tree with uncommitted changes (notes.txt): a release would stop here until they are committed or stashed; the plan goes on from the commits.']);
+    });
+
+    it.each([
+      [['release', '--dry-run'], true],
+      [['release', '-d'], true],
+      [['release', '--dryRun'], true],
+      [['release', '--dry-run=true'], true],
+      [['release', '--yes'], false],
+      [['release', '--dry-run=false'], false],
+      [['release', 'patch'], false],
+    ])('reads a dry run from the command line: %j -> %s', (args, expected) => {
+      expect(isDryRun(['node', 'nx', ...args])).toBe(expected);
     });
   });
 
@@ -355,6 +381,16 @@ describe('ImageVersionActions on the in-memory tree', () => {
         newVersion: '1.0.0',
         logText: '🆕 First release of agent-go: 1.0.0, as its VERSION file says (no agent-go-v* tag yet)',
       });
+    });
+
+    it('first release asked again (Nx does, for an image that is also a dependent of a bumped one): announced once', async () => {
+      const tree = imageWorkspace();
+      const actions = await versionActionsFor(tree, GO, memoryGit());
+      const first = await actions.calculateNewVersion('1.0.0', 'patch', 'CONVENTIONAL_COMMITS', {}, '');
+      const again = await actions.calculateNewVersion('1.0.0', 'patch', 'DEPENDENCY_WAS_BUMPED', {}, '');
+      expect([first.newVersion, again.newVersion]).toEqual(['1.0.0', '1.0.0']);
+      expect(first.logText).toMatch(/^🆕 First release of agent-go: 1\.0\.0/);
+      expect(again.logText).toBe('↪ An image it is built FROM is released too; still its first release at 1.0.0');
     });
 
     it('first release with an explicit version: that version', async () => {
