@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '@taskforge/user-errors';
+import { parseJsonText } from '@taskforge/user-errors';
 
 export interface RegistryCredentials {
   username: string;
@@ -27,11 +27,7 @@ export function dockerConfigPath(): string {
 function readDockerConfig(): DockerConfigFile {
   const file = dockerConfigPath();
   if (!existsSync(file)) return {};
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as DockerConfigFile;
-  } catch (error) {
-    throw new UserError(`${file}: not valid JSON (${(error as Error).message}); fix it or run \`docker login\` again.`);
-  }
+  return parseJsonText(readFileSync(file, 'utf8'), file, 'fix it or run `docker login` again') as DockerConfigFile;
 }
 
 function fromHelper(helper: string, registry: string): RegistryCredentials | undefined {

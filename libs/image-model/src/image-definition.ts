@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UserError } from '@taskforge/user-errors';
+import { parseJsonText, UserError } from '@taskforge/user-errors';
 
 /** The file next to a Dockerfile (or a root filesystem recipe) that makes a folder an image project. */
 export const IMAGE_DEFINITION_FILE = 'image.json';
@@ -81,13 +81,7 @@ export function parseImageDefinition(data: unknown, file: string): ImageDefiniti
 
 /** Validates an image.json's text; `displayPath` names the file in the error. */
 export function parseImageDefinitionText(text: string, displayPath: string): ImageDefinition {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new UserError(`${displayPath}: not valid JSON (${(error as Error).message}); fix the syntax.`);
-  }
-  return parseImageDefinition(data, displayPath);
+  return parseImageDefinition(parseJsonText(text, displayPath), displayPath);
 }
 
 export function readImageDefinition(file: string, displayPath = file): ImageDefinition {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UserError } from '@taskforge/user-errors';
+import { parseJsonText, UserError } from '@taskforge/user-errors';
 import { parseImageReference } from './image-reference';
 
 /** The one file that names what task builds start from; services read it, releases update it. */
@@ -21,12 +21,7 @@ export type TaskBuildDefaults = z.infer<typeof taskBuildDefaultsSchema>;
 
 /** Parses the defaults file's text; `file` names it in the one-line error. */
 export function parseTaskBuildDefaults(text: string, file = TASK_BUILD_DEFAULTS_FILE): TaskBuildDefaults {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new UserError(`${file}: not valid JSON (${(error as Error).message}); fix the syntax.`);
-  }
+  const data = parseJsonText(text, file);
   const result = taskBuildDefaultsSchema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { fieldError, UserError, valueAt } from '@taskforge/user-errors';
+import { fieldError, parseJsonText, UserError, valueAt } from '@taskforge/user-errors';
 import { CANONICAL_PIP_NAME, DEBIAN_NAME, DEBIAN_VERSION, PIP_VERSION, SHA256_HEX } from './capability';
 
 // The approved catalogue, config/capabilities.json: the only source of what a task image may contain. Its shape:
@@ -185,13 +185,7 @@ export function parseCatalogue(data: unknown, file: string): Catalogue {
 
 /** Validates the catalogue's text; `displayPath` names the file in the error. */
 export function parseCatalogueText(text: string, displayPath: string): Catalogue {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new UserError(`${displayPath}: not valid JSON (${(error as Error).message}); fix the syntax.`);
-  }
-  return parseCatalogue(data, displayPath);
+  return parseCatalogue(parseJsonText(text, displayPath), displayPath);
 }
 
 /** Reads and validates the catalogue at `file` (call it per request: the file is small and may change). */

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { imageNames, imageSettingsOf, projectLine } from '@taskforge/image-build';
 import { imageSbom } from '@taskforge/sbom';
-import { UserError } from '@taskforge/user-errors';
+import { parseJsonText, UserError } from '@taskforge/user-errors';
 import { imageVulnerabilityVerdict, parseVulnerabilityDatabaseSettings, verdictReport } from '@taskforge/vulnerability-scan';
 import { projectOutputPath } from '../../project-output-file';
 import { projectExecutor } from '../executor-context';
@@ -17,11 +17,7 @@ function readSbomFile(root: string, path: string): unknown {
   } catch (error) {
     throw new UserError(`--sbom=${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give a CycloneDX JSON SBOM, as the sbom target writes.`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UserError(`--sbom=${path}: not valid JSON (${(error as Error).message}); give a CycloneDX JSON SBOM, as the sbom target writes.`);
-  }
+  return parseJsonText(text, `--sbom=${path}`, 'give a CycloneDX JSON SBOM, as the sbom target writes');
 }
 
 /** Scans the image of the current sources (its content tag, which build-image made or reused), or --sbom, and gates on the findings. */
