@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { engineClient, importRootfs, inspectLocalImage } from '@taskforge/engine';
 import type { RootfsRecipe } from '@taskforge/image-model';
 import { buildRootfsTarball, mmdebstrapArgs } from '@taskforge/rootfs';
 
@@ -33,13 +34,13 @@ const SKOPEO_ROOTFS: RootfsRecipe = {
 export async function upstreamSkopeoImage(print: (line: string) => void): Promise<string> {
   const recipeHash = createHash('sha256').update(JSON.stringify(mmdebstrapArgs(SKOPEO_ROOTFS, 'rootfs.tar'))).digest('hex').slice(0, 12);
   const image = `taskforge-test/skopeo:trixie-${recipeHash}`;
-  if (spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }).status === 0) return image;
+  const docker = engineClient();
+  if (await inspectLocalImage(docker, image)) return image;
   const dir = mkdtempSync(join(tmpdir(), 'skopeo-rootfs-'));
   try {
     print(`building ${image} (Debian 13's skopeo, mmdebstrap ${SKOPEO_ROOTFS.suite}; about a minute, once per engine)`);
     await buildRootfsTarball(SKOPEO_ROOTFS, join(dir, 'rootfs.tar'), () => undefined);
-    const imported = spawnSync('docker', ['import', join(dir, 'rootfs.tar'), image], { encoding: 'utf8' });
-    if (imported.status !== 0) throw new Error(`docker import of Debian 13's skopeo failed: ${imported.stderr.trim()}`);
+    await importRootfs(docker, { tarball: join(dir, 'rootfs.tar'), reference: image, changes: [] });
     return image;
   } finally {
     rmSync(dir, { recursive: true, force: true });
