@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { UserError } from '@taskforge/user-errors';
+import { negotiateApiVersion } from './api-version';
 
 const DEFAULT_SOCKET = 'unix:///var/run/docker.sock';
 
@@ -8,12 +9,14 @@ export function engineAddress(): string {
   return process.env.DOCKER_HOST || DEFAULT_SOCKET;
 }
 
-/** A client for the engine named by DOCKER_HOST (or the default socket). */
+/** A client for the engine named by DOCKER_HOST (or the default socket), speaking the API version both sides know. */
 export function engineClient(): Docker {
   // Loaded on first use: the Nx plugin imports this library to build the project graph, which needs no engine.
   // `require` keeps the CommonJS constructor whichever transpiler loads this (Nx's plugin worker has no interop helper).
   const DockerClient = require('dockerode') as typeof Docker;
-  return new DockerClient();
+  const client = new DockerClient();
+  negotiateApiVersion(client, engineAddress());
+  return client;
 }
 
 function engineUnreachable(reason: string): UserError {

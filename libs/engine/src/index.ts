@@ -1,10 +1,12 @@
 export { engineAddress, engineClient, assertEngineReachable, isEngineReachable } from './connect';
+export { ENGINE_API, chooseApiVersion, compareApiVersions, engineApi, type NegotiatedApi } from './api-version';
+export { engineFacts, hasStartInterval, type EngineFacts, type ImageStore } from './engine-facts';
 export { DEFAULT_REGISTRY, resolveRegistry, registryBaseUrl } from './registry-address';
 export { dockerConfigPath, registryCredentials, type RegistryCredentials } from './docker-config';
 export { readEngineStream, type EngineMessage } from './engine-stream';
 export { buildImage, BuildStepError, type BuildRequest } from './build-image';
 export { inspectLocalImage, tagImage, removeImage, type LocalImage } from './image-store';
-export { pushAs, pushImage, pullImage, registryFailure, type PushResult } from './registry-transfer';
+export { pushAs, pushImage, pullImage, pushedDigest, registryFailure, type PushResult } from './registry-transfer';
 export { importRootfs, type ImportRequest } from './import-rootfs';
 export { runContainer, type RunRequest, type RunResult } from './run-container';
 export { imageTagsWithLabel } from './image-tags';

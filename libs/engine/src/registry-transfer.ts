@@ -37,6 +37,20 @@ export function registryFailure(action: 'push' | 'pull', reference: string, mess
   return new UserError(`${action} ${reference}: ${message.trim()}`);
 }
 
+// The status line every engine prints when a push ends: `1.0.0: digest: sha256:<hex> size: 1234`.
+const PUSHED_STATUS = /(?:^|\s)digest: (sha256:[0-9a-f]{64}) size: (\d+)/;
+
+/**
+ * The digest and size a push stream reports. The classic image store sends them in an `aux` message too; the
+ * containerd image store (Docker 27 to 29, moby/moby#48331) only in the final status line, so both are read.
+ */
+export function pushedDigest(message: EngineMessage): { digest: string; size?: number } | undefined {
+  const aux = message.aux as { Digest?: string; Size?: number } | undefined;
+  if (aux?.Digest) return { digest: aux.Digest, size: aux.Size };
+  const status = message.status ? PUSHED_STATUS.exec(message.status) : null;
+  return status ? { digest: status[1], size: Number(status[2]) } : undefined;
+}
+
 /** Pushes one tag; resolves with the digest the registry stored. */
 export async function pushImage(docker: Docker, reference: string, onMessage?: (m: EngineMessage) => void): Promise<PushResult> {
   const { tag } = parseImageReference(reference);
@@ -45,8 +59,8 @@ export async function pushImage(docker: Docker, reference: string, onMessage?: (
   try {
     const stream = await image.push({ tag, authconfig: authFor(reference) } as never);
     await readEngineStream(stream as never, (message) => {
-      const aux = message.aux as { Digest?: string; Size?: number } | undefined;
-      if (aux?.Digest) result = { reference, digest: aux.Digest, size: aux.Size };
+      const pushed = pushedDigest(message);
+      if (pushed) result = { reference, ...pushed };
       onMessage?.(message);
     });
   } catch (error) {

@@ -1,0 +1,42 @@
+import type Docker from 'dockerode';
+import { compareApiVersions, engineApi, type NegotiatedApi } from './api-version';
+
+/** Where the engine keeps images: the classic graph drivers, or containerd's content store and snapshotters. */
+export type ImageStore = 'classic' | 'containerd';
+
+/** What differs between the engines users run, read once per client. */
+export interface EngineFacts {
+  /** The engine's version, e.g. `28.5.2`. */
+  version: string;
+  api: NegotiatedApi;
+  /**
+   * With `containerd`, an image's `Id` is its manifest (or index) digest and `Size` its compressed size; with
+   * `classic`, `Id` is the config digest and `Size` the unpacked size.
+   */
+  imageStore: ImageStore;
+  /** `linux/amd64`: the platform the engine runs containers of by default. */
+  platform: string;
+}
+
+const cache = new WeakMap<Docker, Promise<EngineFacts>>();
+
+/** Docker 25 (API 1.44) added `HEALTHCHECK --start-interval`; its BuildKit (0.12) also takes SOURCE_DATE_EPOCH. */
+export function hasStartInterval(facts: Pick<EngineFacts, 'api'>): boolean {
+  return compareApiVersions(facts.api.version, '1.44') >= 0;
+}
+
+/** Same engine, same answer: the facts of this client's engine. */
+export function engineFacts(docker: Docker): Promise<EngineFacts> {
+  let facts = cache.get(docker);
+  if (!facts) {
+    facts = (async () => {
+      const api = await engineApi(docker);
+      const [version, info] = await Promise.all([docker.version(), docker.info() as Promise<{ DriverStatus?: [string, string][]; Driver?: string }>]);
+      const containerd = (info.DriverStatus ?? []).some(([key, value]) => key === 'driver-type' && value.startsWith('io.containerd.snapshotter'));
+      return { version: version.Version, api, imageStore: containerd ? 'containerd' : 'classic', platform: `${version.Os}/${version.Arch}` } satisfies EngineFacts;
+    })();
+    facts.catch(() => cache.delete(docker));
+    cache.set(docker, facts);
+  }
+  return facts;
+}
