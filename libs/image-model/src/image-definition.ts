@@ -36,6 +36,11 @@ const rootfsRecipe = z
     sourceDateEpoch: z.number().int().positive().describe('fixed timestamp that makes the root filesystem reproducible'),
     env: z.record(z.string(), z.string()).default({}),
     cmd: z.array(z.string()).optional(),
+    // Optional without a default: a recipe that names none parses as before, so existing content keys stay put.
+    aptOptions: z
+      .array(z.string().regex(/^[^\n]+$/, 'one apt configuration line such as \'Acquire::Check-Valid-Until "false"\''))
+      .optional()
+      .describe('apt configuration lines for the build, each passed to mmdebstrap as --aptopt (e.g. `Acquire::Check-Valid-Until "false"` for a suite whose Release file has expired)'),
   })
   .strict();
 

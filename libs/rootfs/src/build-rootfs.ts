@@ -11,6 +11,7 @@ export function mmdebstrapArgs(recipe: RootfsRecipe, tarball: string): string[] 
     // Merged /usr by symlinks, without the usrmerge package and the perl it pulls in.
     '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
     '--aptopt=APT::Install-Recommends "false"',
+    ...(recipe.aptOptions ?? []).map((option) => `--aptopt=${option}`),
     `--include=${recipe.packages.join(',')}`,
     '--format=tar',
   ];
