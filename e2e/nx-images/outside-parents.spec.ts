@@ -1,5 +1,6 @@
 import { buildImage, engineClient, inspectLocalImage, pushImage, removeImage, tagImage } from '@taskforge/engine';
 import type { ImageRecord } from '@taskforge/image-build';
+import { BASE_CONTENT_KEY_LABEL } from '@taskforge/image-model';
 import {
   createFixtureWorkspace,
   engineForTests,
@@ -94,6 +95,14 @@ describe('an image FROM an outside registry is keyed by the digest of its tag', 
     for (const image of ['app', 'other', 'child']) {
       expect(await readFileFromImage(`${fixture.image(image)}:1.0.0`, '/upstream.txt')).toBe(`upstream v2 ${fixture.suffix}\n`);
     }
+    // The labels name each base as the key does: an outside one by the manifest digest its tag resolved to, a repo
+    // image by its content key, with an empty digest (a digest would depend on what was pushed before, and the parent's own
+    // would otherwise be inherited).
+    const labels = async (image: string) => (await inspectLocalImage(engineClient(), `${fixture.image(image)}:1.0.0`))!.labels;
+    expect(await labels('app')).toMatchObject({ 'org.opencontainers.image.base.name': upstream(), 'org.opencontainers.image.base.digest': v2.digest });
+    const child = await labels('child');
+    expect(child).toMatchObject({ 'org.opencontainers.image.base.name': `${fixture.image('app')}:1.0.0`, [BASE_CONTENT_KEY_LABEL]: fixture.record('fx-app')!.contentKey });
+    expect(child['org.opencontainers.image.base.digest']).toBe('');
 
     const settled = fixture.nx(['run-many', '-t', 'build-image', '--output-style=static']);
     expect(builtIn(settled.output)).toEqual([]);

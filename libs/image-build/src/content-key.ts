@@ -4,8 +4,11 @@ import { dirname, join } from 'node:path';
 import { buildOrder, contextFileTraits, type ImageProject, type ImageWorkspace } from '@taskforge/image-model';
 import { outsideKeyPart, type OutsideImages } from './outside-images';
 
-/** Bumped when what goes into a key changes, so old keys are never mistaken for new ones. */
-const KEY_FORMAT = 'taskforge-image-key/1';
+/**
+ * Bumped when what goes into a key changes, or what a build makes of the same inputs, so old keys are never mistaken
+ * for new ones. 2: the labels name a repo parent by its content key, not by a digest that depended on push history.
+ */
+const KEY_FORMAT = 'taskforge-image-key/2';
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

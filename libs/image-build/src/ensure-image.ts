@@ -13,6 +13,7 @@ import {
 } from '@taskforge/engine';
 import {
   imageLabels,
+  type LabelFacts,
   parseImageReference,
   sourceDate,
   tagFollowsProject,
@@ -94,11 +95,21 @@ export function checkImageUses(image: ImageProject): void {
   }
 }
 
-async function finalBase(docker: Docker, image: ImageProject): Promise<{ name?: string; digest?: string }> {
+/**
+ * What the labels say of the image the final stage is built FROM. For an outside image: its manifest digest, the one
+ * the content key names (never an engine image ID, which is no manifest digest). For one of the repo's images: its
+ * content key, which names its content on every machine and image store; its manifest digest would depend on whether
+ * and from which engine it was pushed before (classic and containerd stores push different manifests), so the same
+ * sources would get different labels by a machine's history. Its base digest label is then empty.
+ */
+function finalBase(task: ImageTask, image: ImageProject): Pick<LabelFacts, 'baseName' | 'baseDigest' | 'baseContentKey'> {
   const from = [...image.uses].reverse().find((use) => use.use.instruction === 'FROM');
   if (!from) return {};
-  const local = await inspectLocalImage(docker, from.use.reference);
-  return { name: from.use.reference, digest: local?.repoDigests[0]?.split('@')[1] ?? local?.id };
+  // Empty, not left out: labels are inherited, and the parent's own base digest would otherwise show through.
+  if (from.kind === 'in-repo') return { baseName: from.use.reference, baseDigest: '', baseContentKey: task.keys.get(from.node.project) };
+  const outside = task.outside.get(from.use.reference);
+  const manifest = outside?.digest && outside.source !== 'engine image id' ? outside.digest : undefined;
+  return { baseName: from.use.reference, baseDigest: manifest };
 }
 
 /**
@@ -140,7 +151,7 @@ export async function ensureImage(docker: Docker, task: ImageTask, options: Ensu
       revision: gitRevision(task.workspaceRoot),
       created: sourceDate().toISOString(),
       source: sourceUrl(task.workspaceRoot),
-      ...(await finalBase(docker, image).then((base) => ({ baseName: base.name, baseDigest: base.digest }))),
+      ...finalBase(task, image),
     });
     if (image.definition.rootfs) {
       ({ id, layerDigest } = await buildFromRootfs(docker, image, keyRef, labels, task.print));

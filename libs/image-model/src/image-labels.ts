@@ -2,6 +2,8 @@ import type { ImageProject } from './image-workspace';
 
 export const CONTENT_KEY_LABEL = 'io.taskforge.image.content-key';
 export const PROJECT_LABEL = 'io.taskforge.image.project';
+/** The content key of the repo image this one is built FROM (see finalBase in libs/image-build). */
+export const BASE_CONTENT_KEY_LABEL = 'io.taskforge.image.base.content-key';
 
 export interface LabelFacts {
   contentKey: string;
@@ -11,9 +13,12 @@ export interface LabelFacts {
   created: string;
   /** Where the sources live (repository URL). */
   source?: string;
-  /** The reference the final stage is built FROM, and that image's digest. */
+  /** The reference the final stage is built FROM. */
   baseName?: string;
+  /** Its manifest digest, for an image from outside the repo; empty (over an inherited one) for a repo image. */
   baseDigest?: string;
+  /** Its content key, for one of the repo's images. */
+  baseContentKey?: string;
 }
 
 /** OCI annotations (as labels) plus the keys our tooling reads back. */
@@ -29,7 +34,8 @@ export function imageLabels(image: ImageProject, facts: LabelFacts): Record<stri
   if (facts.revision) labels['org.opencontainers.image.revision'] = facts.revision;
   if (facts.source) labels['org.opencontainers.image.source'] = facts.source;
   if (facts.baseName) labels['org.opencontainers.image.base.name'] = facts.baseName;
-  if (facts.baseDigest) labels['org.opencontainers.image.base.digest'] = facts.baseDigest;
+  if (facts.baseDigest !== undefined) labels['org.opencontainers.image.base.digest'] = facts.baseDigest;
+  if (facts.baseContentKey) labels[BASE_CONTENT_KEY_LABEL] = facts.baseContentKey;
   return labels;
 }
 

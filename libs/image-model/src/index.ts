@@ -25,7 +25,7 @@ export {
   type ImageWorkspace,
   type SettledImageWorkspace,
 } from './image-workspace';
-export { imageLabels, REQUIRED_LABELS, CONTENT_KEY_LABEL, PROJECT_LABEL, type LabelFacts } from './image-labels';
+export { imageLabels, REQUIRED_LABELS, BASE_CONTENT_KEY_LABEL, CONTENT_KEY_LABEL, PROJECT_LABEL, type LabelFacts } from './image-labels';
 export {
   TASK_BUILD_DEFAULTS_FILE,
   taskBuildDefaultsSchema,
