@@ -1,7 +1,9 @@
 import type Docker from 'dockerode';
 import { pack } from 'tar-fs';
+import { coerce, lt } from 'semver';
 import { UserError } from '@taskforge/user-errors';
 import { BuildkitProgress } from './buildkit-progress';
+import { engineFacts, type EngineFacts } from './engine-facts';
 import { readEngineStream } from './engine-stream';
 
 export interface BuildRequest {
@@ -30,10 +32,26 @@ export class BuildStepError extends UserError {
 }
 
 /**
+ * Docker before 27.5 with the containerd image store fails every BuildKit build whose context comes in the request
+ * body, as this one does (`Get "http://build-context-<id>": no such host`, moby/moby#47717); the docker CLI and
+ * buildx send it through a BuildKit session instead. Refused before sending anything, with the fix, since the
+ * engine's own message blames a Dockerfile step.
+ */
+export function assertBuildsUploadedContext(displayName: string, facts: Pick<EngineFacts, 'version' | 'imageStore'>): void {
+  const version = coerce(facts.version);
+  if (facts.imageStore === 'containerd' && version && lt(version, '27.5.0')) {
+    throw new UserError(
+      `${displayName}: Docker ${facts.version} with the containerd image store cannot build from an uploaded context (moby/moby#47717, fixed in Docker 27.5): upgrade the engine to 27.5 or later, or turn the containerd image store off ("features": {"containerd-snapshotter": false} in /etc/docker/daemon.json).`,
+    );
+  }
+}
+
+/**
  * Builds an image with BuildKit through the engine API, from exactly the
  * listed context files, printing readable progress. Returns the image ID.
  */
 export async function buildImage(docker: Docker, request: BuildRequest): Promise<string> {
+  assertBuildsUploadedContext(request.displayName, await engineFacts(docker));
   const context = pack(request.contextDir, { entries: request.files }) as unknown as NodeJS.ReadableStream;
   const stream = (await docker.buildImage(context, {
     version: '2',

@@ -4,7 +4,7 @@ export { engineFacts, hasStartInterval, type EngineFacts, type ImageStore } from
 export { DEFAULT_REGISTRY, resolveRegistry, registryBaseUrl } from './registry-address';
 export { dockerConfigPath, registryCredentials, type RegistryCredentials } from './docker-config';
 export { readEngineStream, type EngineMessage } from './engine-stream';
-export { buildImage, BuildStepError, type BuildRequest } from './build-image';
+export { assertBuildsUploadedContext, buildImage, BuildStepError, type BuildRequest } from './build-image';
 export { inspectLocalImage, tagImage, removeImage, type LocalImage } from './image-store';
 export { pushAs, pushImage, pullImage, pushedDigest, registryFailure, type PushResult } from './registry-transfer';
 export { importRootfs, type ImportRequest } from './import-rootfs';
