@@ -3,7 +3,7 @@ import { pack } from 'tar-fs';
 import { coerce, lt } from 'semver';
 import { UserError } from '@taskforge/user-errors';
 import { BuildkitProgress } from './buildkit-progress';
-import { engineFacts, type EngineFacts } from './engine-facts';
+import { engineFacts, hasBuildkitSourceDate, type EngineFacts } from './engine-facts';
 import { readEngineStream } from './engine-stream';
 
 export interface BuildRequest {
@@ -19,6 +19,11 @@ export interface BuildRequest {
   noCache?: boolean;
   /** The network RUN steps use: the engine's default, `host` (e.g. a package index on this machine's loopback) or `none`. */
   networkMode?: 'default' | 'host' | 'none';
+  /**
+   * Seconds since the epoch that the image's timestamps take (SOURCE_DATE_EPOCH), for engines whose BuildKit
+   * takes it (Docker 25 and later); older ones build with the wall clock and the build says so.
+   */
+  sourceDateEpoch?: number;
   /** Named in errors, e.g. the Nx project. */
   displayName: string;
   print: (line: string) => void;
@@ -51,14 +56,20 @@ export function assertBuildsUploadedContext(displayName: string, facts: Pick<Eng
  * listed context files, printing readable progress. Returns the image ID.
  */
 export async function buildImage(docker: Docker, request: BuildRequest): Promise<string> {
-  assertBuildsUploadedContext(request.displayName, await engineFacts(docker));
+  const facts = await engineFacts(docker);
+  assertBuildsUploadedContext(request.displayName, facts);
+  const buildArgs = { ...request.buildArgs };
+  if (request.sourceDateEpoch !== undefined) {
+    if (hasBuildkitSourceDate(facts)) buildArgs.SOURCE_DATE_EPOCH = String(request.sourceDateEpoch);
+    else request.print(`SOURCE_DATE_EPOCH: Docker ${facts.version}'s BuildKit does not take it (Docker 25 and later do); only the created label follows it`);
+  }
   const context = pack(request.contextDir, { entries: request.files }) as unknown as NodeJS.ReadableStream;
   const stream = (await docker.buildImage(context, {
     version: '2',
     dockerfile: request.dockerfile,
     t: request.tags,
     labels: request.labels,
-    buildargs: request.buildArgs,
+    buildargs: buildArgs,
     forcerm: true,
     nocache: request.noCache ?? false,
     ...(request.networkMode ? { networkmode: request.networkMode } : {}),

@@ -1,6 +1,6 @@
 export { engineAddress, engineClient, assertEngineReachable, isEngineReachable } from './connect';
 export { ENGINE_API, chooseApiVersion, compareApiVersions, engineApi, type NegotiatedApi } from './api-version';
-export { engineFacts, hasStartInterval, type EngineFacts, type ImageStore } from './engine-facts';
+export { engineFacts, hasBuildkitSourceDate, hasStartInterval, type EngineFacts, type ImageStore } from './engine-facts';
 export { DEFAULT_REGISTRY, resolveRegistry, registryBaseUrl } from './registry-address';
 export { dockerConfigPath, registryCredentials, type RegistryCredentials } from './docker-config';
 export { readEngineStream, type EngineMessage } from './engine-stream';

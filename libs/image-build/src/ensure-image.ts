@@ -16,6 +16,7 @@ import {
   type LabelFacts,
   parseImageReference,
   sourceDate,
+  sourceDateEpoch,
   tagFollowsProject,
   type ImageProject,
 } from '@taskforge/image-model';
@@ -156,7 +157,14 @@ export async function ensureImage(docker: Docker, task: ImageTask, options: Ensu
     if (image.definition.rootfs) {
       ({ id, layerDigest } = await buildFromRootfs(docker, image, keyRef, labels, task.print));
     } else {
-      id = await buildImage(docker, { ...dockerfileBuild(task.workspaceRoot, image), tags: [keyRef, ...tags], labels, noCache: options.noCache, print: task.print });
+      id = await buildImage(docker, {
+        ...dockerfileBuild(task.workspaceRoot, image),
+        tags: [keyRef, ...tags],
+        labels,
+        noCache: options.noCache,
+        sourceDateEpoch: sourceDateEpoch(),
+        print: task.print,
+      });
     }
     outcome = 'built';
     if (options.shareContentTag) sharedAs = await shareContentTag(docker, id, registryRef, task.print);

@@ -33,4 +33,4 @@ export {
   readTaskBuildDefaults,
   type TaskBuildDefaults,
 } from './task-build-defaults';
-export { sourceDate } from './source-date';
+export { sourceDate, sourceDateEpoch } from './source-date';
