@@ -13,6 +13,10 @@ const depConstraints = (testCode) => [
 
 const TEST_FILES = ['**/test/**/*.ts', '**/*.spec.ts', 'e2e/**/*.ts'];
 
+// engine-setup builds nested engines' roots with rootfs, and rootfs's own test starts the engine with engine-setup:
+// a cycle through that test file only; neither library's source imports the other way.
+const ignoredCircularDependencies = [['engine-setup', 'rootfs']];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -21,7 +25,7 @@ export default [
   {
     files: ['**/*.ts', '**/*.cjs', '**/*.mjs', '**/*.js'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints: depConstraints(false) }],
+      '@nx/enforce-module-boundaries': ['error', { allow: [], ignoredCircularDependencies, depConstraints: depConstraints(false) }],
       // Strict TypeScript: the code asserts non-null where an invariant holds that the compiler cannot see
       // (Map.get of a key just listed, Nx's optional context.projectName in an executor).
       '@typescript-eslint/no-non-null-assertion': 'off',
@@ -30,7 +34,7 @@ export default [
   {
     files: TEST_FILES,
     rules: {
-      '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints: depConstraints(true) }],
+      '@nx/enforce-module-boundaries': ['error', { allow: [], ignoredCircularDependencies, depConstraints: depConstraints(true) }],
       // HTTP tests read JSON bodies loosely on purpose.
       '@typescript-eslint/no-explicit-any': 'off',
     },

@@ -20,3 +20,25 @@ export function enginePaths(stateDir = engineStateDir()) {
     registryPid: join(stateDir, 'registry', 'registry.pid'),
   };
 }
+
+/**
+ * Where one nested engine lives on the host: a directory of its own under the state dir, bind-mounted into its
+ * container, so its socket is reachable from the host and its images survive `engine:down` (a restart is warm).
+ */
+export function nestedEnginePaths(name: string, stateDir = engineStateDir()) {
+  const dir = join(stateDir, 'nested', name);
+  return {
+    dir,
+    /** The nested engine's API socket, for DOCKER_HOST. */
+    socket: join(dir, 'docker.sock'),
+    /** Its data root (images, containers, the containerd it supervises): a host directory, never overlay on overlay. */
+    dataRoot: join(dir, 'data'),
+    daemonConfig: join(dir, 'daemon.json'),
+    dockerdLog: join(dir, 'dockerd.log'),
+    registryConfig: join(dir, 'registry.yml'),
+    registryData: join(dir, 'registry'),
+    registryLog: join(dir, 'registry.log'),
+  };
+}
+
+export type NestedEnginePaths = ReturnType<typeof nestedEnginePaths>;
