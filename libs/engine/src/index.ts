@@ -9,7 +9,7 @@ export { inspectLocalImage, tagImage, removeImage, type LocalImage } from './ima
 export { pushAs, pushImage, pullImage, pushedDigest, registryFailure, type PushResult } from './registry-transfer';
 export { importRootfs, type ImportRequest } from './import-rootfs';
 export { runContainer, type RunRequest, type RunResult } from './run-container';
-export { imageTagsWithLabel } from './image-tags';
+export { imageTagsWithLabel, type LabelledImages } from './image-tags';
 export { readImageFile } from './read-image-file';
 export { registryHasTag, registryTagDigest } from './registry-tags';
 export {
