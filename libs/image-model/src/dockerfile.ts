@@ -18,17 +18,28 @@ export interface ImageUse {
   arg?: { name: string; line: number };
 }
 
+/**
+ * What a Dockerfile may use that the oldest supported engine's built-in frontend does not parse. Each is one the
+ * build can do without on such an engine, with a lesser image: see dockerfileWithout.
+ * - `healthcheck-start-interval`: `HEALTHCHECK --start-interval` (Docker 25; Docker 20.10 stops with "Unknown flag").
+ */
+export type DockerfileFeature = 'healthcheck-start-interval';
+
 export interface DockerfileImages {
   /** Images the Dockerfile needs from outside itself. */
   uses: ImageUse[];
   /** Global ARGs (declared before the first FROM) with their resolved defaults. */
   globalArgs: Record<string, string | undefined>;
+  /** Newer-engine features it uses, each once. */
+  features: DockerfileFeature[];
 }
 
 interface Instruction {
   keyword: string;
   args: string;
   line: number;
+  /** 1-based line its last continuation ends on. */
+  endLine: number;
 }
 
 function logicalInstructions(text: string): Instruction[] {
@@ -57,7 +68,7 @@ function logicalInstructions(text: string): Instruction[] {
     if (continues) return;
     const match = /^(\S+)\s*(.*)$/s.exec(current.text);
     if (match) {
-      instructions.push({ keyword: match[1].toUpperCase(), args: match[2].trim(), line: current.line });
+      instructions.push({ keyword: match[1].toUpperCase(), args: match[2].trim(), line: current.line, endLine: index + 1 });
       const heredoc = /<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1/.exec(match[2]);
       if (heredoc && match[1].toUpperCase() !== 'FROM') heredocEnd = heredoc[2];
     }
@@ -82,8 +93,36 @@ function flagValue(args: string, flag: string): string | undefined {
   return match?.[1];
 }
 
+// HEALTHCHECK's options come before CMD (or NONE); `--start-interval=5s`, as BuildKit's flag parser takes them.
+const START_INTERVAL = /(^|\s)--start-interval=\S*/;
+
+/** The options part of a HEALTHCHECK's arguments: what comes before its CMD or NONE. */
+function healthcheckOptions(args: string): string {
+  const end = /(?:^|\s)(?:CMD|NONE)(?:\s|$)/i.exec(args);
+  return end ? args.slice(0, end.index) : args;
+}
+
+/**
+ * The Dockerfile for an engine that lacks `features`: each use of one taken out, nothing else changed (lines keep
+ * their numbers, so the engine's errors still point at the file's own lines).
+ */
+export function dockerfileWithout(text: string, features: readonly DockerfileFeature[]): string {
+  if (!features.includes('healthcheck-start-interval')) return text;
+  const lines = text.split('\n');
+  for (const instruction of logicalInstructions(text)) {
+    if (instruction.keyword !== 'HEALTHCHECK' || !START_INTERVAL.test(healthcheckOptions(instruction.args))) continue;
+    for (let index = instruction.line - 1; index < instruction.endLine; index++) {
+      const before = lines[index];
+      lines[index] = before.replace(/(^|[ \t]+)--start-interval=\S*/, '');
+      if (lines[index] !== before) break;
+    }
+  }
+  return lines.join('\n');
+}
+
 export function readDockerfileImages(text: string, buildArgs: Record<string, string> = {}): DockerfileImages {
   const instructions = logicalInstructions(text);
+  const features = new Set<DockerfileFeature>();
   const globalArgs: Record<string, string | undefined> = {};
   /** Line of each global ARG whose value is its Dockerfile default (not a build argument from image.json). */
   const defaultLines: Record<string, number> = {};
@@ -119,6 +158,8 @@ export function readDockerfileImages(text: string, buildArgs: Record<string, str
     } else if (keyword === 'COPY' || keyword === 'ADD') {
       const from = flagValue(args, 'from');
       if (from) addUse(from, line, keyword === 'COPY' ? 'COPY --from' : 'ADD --from');
+    } else if (keyword === 'HEALTHCHECK') {
+      if (START_INTERVAL.test(healthcheckOptions(args))) features.add('healthcheck-start-interval');
     } else if (keyword === 'RUN') {
       for (const mount of args.matchAll(/--mount=(\S+)/g)) {
         const from = /(?:^|,)from=([^,]+)/.exec(mount[1]);
@@ -126,5 +167,5 @@ export function readDockerfileImages(text: string, buildArgs: Record<string, str
       }
     }
   }
-  return { uses, globalArgs };
+  return { uses, globalArgs, features: [...features] };
 }

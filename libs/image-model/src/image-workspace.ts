@@ -3,7 +3,7 @@ import { basename, dirname, join, posix } from 'node:path';
 import { valid } from 'semver';
 import { isUserError, UserError } from '@taskforge/user-errors';
 import { listBuildContextFiles } from './build-context';
-import { readDockerfileImages, type ImageUse } from './dockerfile';
+import { readDockerfileImages, type DockerfileFeature, type ImageUse } from './dockerfile';
 import { readImageDefinition, type ImageDefinition } from './image-definition';
 import { resolveImageUse, type ImageNode, type ResolveOptions, type ResolvedUse } from './image-graph';
 import { parseImageReference } from './image-reference';
@@ -25,6 +25,8 @@ export interface ImageProject {
   uses: ResolvedUse[];
   /** In-repo projects this image is built from or copies from, in Dockerfile order, without repeats. */
   parents: string[];
+  /** What its Dockerfile uses that an older engine lacks (built without it there, under another content key). */
+  features: DockerfileFeature[];
 }
 
 export interface ImageWorkspace {
@@ -112,7 +114,7 @@ export function loadImageWorkspaceSettled(workspaceRoot: string, definitionFiles
         if (known) contextFiles = known;
         else if (options.listContexts !== false) contextFiles = listBuildContextFiles(join(workspaceRoot, root), definition.dockerfile);
       }
-      projects.set(project, { project, root, definitionFile, definition, version, dockerfile, contextFiles, uses: [], parents: [] });
+      projects.set(project, { project, root, definitionFile, definition, version, dockerfile, contextFiles, uses: [], parents: [], features: [] });
       byImage.set(definition.name, { project, image: definition.name, version });
     } catch (error) {
       if (!isUserError(error)) throw error;
@@ -126,7 +128,8 @@ export function loadImageWorkspaceSettled(workspaceRoot: string, definitionFiles
   for (const image of projects.values()) {
     const text = texts.get(image.project);
     if (text === undefined) continue;
-    const { uses } = readDockerfileImages(text, image.definition.buildArgs);
+    const { uses, features } = readDockerfileImages(text, image.definition.buildArgs);
+    image.features = features;
     image.uses = uses.map((use) => resolveImageUse(use, byImage, options));
     image.parents = [...new Set(image.uses.flatMap((use) => (use.kind === 'in-repo' ? [use.node.project] : [])))];
     for (const resolved of image.uses) {

@@ -11,7 +11,7 @@ export {
   type ImageDefinition,
   type RootfsRecipe,
 } from './image-definition';
-export { readDockerfileImages, substituteArgs, type DockerfileImages, type ImageUse } from './dockerfile';
+export { dockerfileWithout, readDockerfileImages, substituteArgs, type DockerfileFeature, type DockerfileImages, type ImageUse } from './dockerfile';
 export { parseImageReference, formatImageReference, type ImageReference } from './image-reference';
 export { listBuildContextFiles, contextFileTraits } from './build-context';
 export { resolveImageUse, tagFollowsProject, type ImageNode, type ResolvedUse, type ResolveOptions } from './image-graph';

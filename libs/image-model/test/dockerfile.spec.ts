@@ -1,4 +1,4 @@
-import { readDockerfileImages } from '../src';
+import { dockerfileWithout, readDockerfileImages } from '../src';
 
 const references = (text: string, args?: Record<string, string>) => readDockerfileImages(text, args).uses.map((use) => use.reference);
 
@@ -57,5 +57,48 @@ describe('readDockerfileImages', () => {
     expect(references(heredoc)).toEqual(['a', 'b']);
     const backtick = '# escape=`\nFROM c `\n  AS d\nFROM d\n';
     expect(references(backtick)).toEqual(['c']);
+  });
+});
+
+// HEALTHCHECK --start-interval came with Docker 25 (API 1.44); Docker 20.10's built-in frontend stops at it with
+// "Unknown flag: start-interval", so a build there takes it out (dockerfileWithout) and keys the image apart.
+describe('newer-engine features', () => {
+  const features = (text: string) => readDockerfileImages(text).features;
+
+  it.each([
+    ['HEALTHCHECK --interval=3s --start-interval=250ms CMD ["true"]', ['healthcheck-start-interval']],
+    ['healthcheck --start-interval=1s \\\n  --retries=2 CMD true', ['healthcheck-start-interval']],
+    ['HEALTHCHECK --interval=3s \\\n    --start-interval=250ms \\\n    CMD ["/bin/check"]', ['healthcheck-start-interval']],
+    ['HEALTHCHECK --interval=3s --start-period=5s CMD ["true"]', []],
+    ['HEALTHCHECK NONE', []],
+    ['HEALTHCHECK CMD ["echo", "--start-interval=1s"]', []],
+    ['RUN echo --start-interval=1s', []],
+  ])('%j uses %j', (text, expected) => {
+    expect(features(`FROM scratch\n${text}\n`)).toEqual(expected);
+  });
+
+  it('takes the flag out and nothing else, keeping every line where it was', () => {
+    const text = [
+      'FROM scratch',
+      'HEALTHCHECK --interval=3s --timeout=3s --start-period=5s --start-interval=250ms --retries=2 CMD ["/usr/bin/python3", "-I", "-m", "agent.health"]',
+      'HEALTHCHECK --interval=3s \\',
+      '    --start-interval=250ms \\',
+      '    CMD ["/bin/check", "--start-interval=1s"]',
+      'RUN echo --start-interval=1s',
+      '',
+    ].join('\n');
+    expect(dockerfileWithout(text, ['healthcheck-start-interval'])).toBe(
+      [
+        'FROM scratch',
+        'HEALTHCHECK --interval=3s --timeout=3s --start-period=5s --retries=2 CMD ["/usr/bin/python3", "-I", "-m", "agent.health"]',
+        'HEALTHCHECK --interval=3s \\',
+        ' \\',
+        '    CMD ["/bin/check", "--start-interval=1s"]',
+        'RUN echo --start-interval=1s',
+        '',
+      ].join('\n'),
+    );
+    expect(features(dockerfileWithout(text, ['healthcheck-start-interval']))).toEqual([]);
+    expect(dockerfileWithout(text, [])).toBe(text);
   });
 });
