@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { pack } from 'tar-fs';
+import type { Pack } from 'tar-stream';
 import { coerce, lt } from 'semver';
 import { UserError } from '@taskforge/user-errors';
 import { BuildkitProgress } from './buildkit-progress';
@@ -11,6 +12,11 @@ export interface BuildRequest {
   /** Files of the context, relative to contextDir: exactly what is sent. */
   files: string[];
   dockerfile: string;
+  /**
+   * What to build instead of the context's Dockerfile (the same file with what the engine lacks taken out): sent as
+   * a file of its own beside the context's files, which stay as they are.
+   */
+  dockerfileText?: string;
   /** Full references, e.g. `openclaw-base:1.0.0`. */
   tags: string[];
   labels: Record<string, string>;
@@ -28,6 +34,9 @@ export interface BuildRequest {
   displayName: string;
   print: (line: string) => void;
 }
+
+/** Where a build's own Dockerfile text goes in the context it sends: a name no build context file has. */
+const GENERATED_DOCKERFILE = '.taskforge-build.Dockerfile';
 
 /** A Dockerfile step failed: names the step, keeps its last output lines. */
 export class BuildStepError extends UserError {
@@ -63,10 +72,18 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
     if (hasBuildkitSourceDate(facts)) buildArgs.SOURCE_DATE_EPOCH = String(request.sourceDateEpoch);
     else request.print(`SOURCE_DATE_EPOCH: Docker ${facts.version}'s BuildKit does not take it (Docker 25 and later do); only the created label follows it`);
   }
-  const context = pack(request.contextDir, { entries: request.files }) as unknown as NodeJS.ReadableStream;
+  const context = pack(request.contextDir, {
+    entries: request.files,
+    finalize: request.dockerfileText === undefined,
+    finish: (archive: Pack) => {
+      if (request.dockerfileText === undefined) return;
+      archive.entry({ name: GENERATED_DOCKERFILE, mode: 0o644 }, request.dockerfileText);
+      archive.finalize();
+    },
+  } as never) as unknown as NodeJS.ReadableStream;
   const stream = (await docker.buildImage(context, {
     version: '2',
-    dockerfile: request.dockerfile,
+    dockerfile: request.dockerfileText === undefined ? request.dockerfile : GENERATED_DOCKERFILE,
     t: request.tags,
     labels: request.labels,
     buildargs: buildArgs,

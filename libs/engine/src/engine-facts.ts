@@ -21,7 +21,7 @@ export interface EngineFacts {
 const cache = new WeakMap<Docker, Promise<EngineFacts>>();
 
 /** Docker 25 (API 1.44) added `HEALTHCHECK --start-interval`. */
-export function hasStartInterval(facts: Pick<EngineFacts, 'api'>): boolean {
+export function hasStartInterval(facts: { api: Pick<NegotiatedApi, 'version'> }): boolean {
   return compareApiVersions(facts.api.version, '1.44') >= 0;
 }
 
@@ -29,7 +29,7 @@ export function hasStartInterval(facts: Pick<EngineFacts, 'api'>): boolean {
  * Whether the engine's BuildKit sets the image's timestamps from a SOURCE_DATE_EPOCH build argument: BuildKit 0.11
  * has it, Docker 25 (API 1.44, BuildKit 0.12) is the oldest engine seen taking it; 20.10's BuildKit 0.8 ignores it.
  */
-export function hasBuildkitSourceDate(facts: Pick<EngineFacts, 'api'>): boolean {
+export function hasBuildkitSourceDate(facts: { api: Pick<NegotiatedApi, 'version'> }): boolean {
   return compareApiVersions(facts.api.version, '1.44') >= 0;
 }
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { buildOrder, contextFileTraits, type ImageProject, type ImageWorkspace } from '@taskforge/image-model';
+import { buildOrder, contextFileTraits, type DockerfileFeature, type ImageProject, type ImageWorkspace } from '@taskforge/image-model';
+import { lackedFeatures } from './engine-dialect';
 import { outsideKeyPart, type OutsideImages } from './outside-images';
 
 /**
@@ -80,7 +81,8 @@ function fileLine(contextDir: string, relative: string, hashes: FileHashCache): 
  * definition, the version, every build context file .dockerignore lets
  * through) and of the identity of every image it is built from: the content
  * key of an in-repo parent, the digest an outside one resolved to in this
- * run (its reference alone when nothing resolved it). Same key, same image:
+ * run (its reference alone when nothing resolved it), and the features of
+ * its Dockerfile the engine lacks (see engine-dialect.ts). Same key, same image:
  * it can be reused instead of rebuilt. An outside tag that moves changes it.
  */
 export function contentKey(
@@ -89,11 +91,14 @@ export function contentKey(
   parentKeys: Map<string, string>,
   hashes = new FileHashCache(),
   outside: OutsideImages = new Map(),
+  engineLacks?: readonly DockerfileFeature[],
 ): string {
   const hash = createHash('sha256');
   const contextDir = join(workspaceRoot, image.root);
   hash.update(`${KEY_FORMAT}\n${canonicalJson(image.definition)}\n${image.version}\n`);
   for (const file of image.contextFiles) hash.update(`${fileLine(contextDir, file, hashes)}\n`);
+  // Built without a feature its Dockerfile uses, the image is another image: never reused where the engine has it.
+  for (const feature of lackedFeatures(image, engineLacks)) hash.update(`without\0${feature}\n`);
   for (const use of image.uses) {
     const parent = use.kind === 'in-repo' ? parentKeys.get(use.node.project) : undefined;
     // `outside` for an unresolved outside image keeps the line (and the key) it had before outside digests were asked.
@@ -109,9 +114,10 @@ export function contentKeys(
   hashes = new FileHashCache(),
   only?: string,
   outside: OutsideImages = new Map(),
+  engineLacks?: readonly DockerfileFeature[],
 ): Map<string, string> {
   const keys = new Map<string, string>();
-  for (const image of buildOrder(workspace, only)) keys.set(image.project, contentKey(workspaceRoot, image, keys, hashes, outside));
+  for (const image of buildOrder(workspace, only)) keys.set(image.project, contentKey(workspaceRoot, image, keys, hashes, outside, engineLacks));
   // Only a run over every image knows which remembered files are gone for good.
   hashes.save(only === undefined);
   return keys;

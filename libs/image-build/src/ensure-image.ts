@@ -1,9 +1,11 @@
 import type Docker from 'dockerode';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import {
   buildImage,
+  engineAddress,
+  engineFacts,
   importRootfs,
   inspectLocalImage,
   pushAs,
@@ -12,6 +14,7 @@ import {
   type LocalImage,
 } from '@taskforge/engine';
 import {
+  dockerfileWithout,
   imageLabels,
   type LabelFacts,
   parseImageReference,
@@ -22,6 +25,7 @@ import {
 } from '@taskforge/image-model';
 import { buildRootfsTarball, tarballDigest } from '@taskforge/rootfs';
 import { UserError } from '@taskforge/user-errors';
+import { engineLacks, lackedFeatures, lackedFeaturesNote } from './engine-dialect';
 import { imageNames, type ImageTask } from './image-task';
 import { outsideDigestsOf, outsideImageNotes, pinOutsideImages, type OutsideImage, type OutsideMove } from './outside-images';
 import { readPackageRecord } from './package-record';
@@ -159,6 +163,7 @@ export async function ensureImage(docker: Docker, task: ImageTask, options: Ensu
     } else {
       id = await buildImage(docker, {
         ...dockerfileBuild(task.workspaceRoot, image),
+        dockerfileText: await dockerfileForEngine(docker, task, image),
         tags: [keyRef, ...tags],
         labels,
         noCache: options.noCache,
@@ -190,6 +195,24 @@ export async function ensureImage(docker: Docker, task: ImageTask, options: Ensu
     packages,
     outsideImages: outsideDigestsOf(image, task.outside),
   };
+}
+
+/**
+ * The Dockerfile text to build on this engine when it lacks a feature the image's Dockerfile uses (undefined: the
+ * file as it is). The content key already says so (ENGINE_LACKS_VARIABLE): a key computed for another engine would
+ * tag a lesser image as the full one, or the other way round, so that is refused.
+ */
+async function dockerfileForEngine(docker: Docker, task: ImageTask, image: ImageProject): Promise<string | undefined> {
+  const lacked = lackedFeatures(image, await engineLacks(docker));
+  const keyed = lackedFeatures(image, task.engineLacks);
+  if (lacked.join() !== keyed.join()) {
+    throw new UserError(
+      `${image.project}: its content key was computed for an engine ${keyed.length ? 'without' : 'with'} ${[...lacked, ...keyed].join(', ')}, and the engine at ${engineAddress()} is not one: run the build through Nx (\`npx nx run ${image.project}:build-image\`), which asks the engine before it computes the keys.`,
+    );
+  }
+  if (lacked.length === 0) return undefined;
+  task.print(lackedFeaturesNote((await engineFacts(docker)).version, lacked));
+  return dockerfileWithout(readFileSync(join(task.workspaceRoot, image.dockerfile!), 'utf8'), lacked);
 }
 
 async function buildFromRootfs(

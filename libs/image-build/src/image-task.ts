@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { loadImageWorkspace, type ImageProject, type ImageWorkspace } from '@taskforge/image-model';
+import { loadImageWorkspace, type DockerfileFeature, type ImageProject, type ImageWorkspace } from '@taskforge/image-model';
+import { engineLacksOfRun } from './engine-dialect';
 import { contentKeys, contentTag, FileHashCache } from './content-key';
 import type { ResolvedImageSettings } from './image-settings';
 import { outsideImagesOfRun, type OutsideImages } from './outside-images';
@@ -13,6 +14,8 @@ export interface ImageSet {
   registry: string;
   /** What each image outside the repo stood for when the keys were computed (see OUTSIDE_IMAGES_VARIABLE). */
   outside: OutsideImages;
+  /** The Dockerfile features the run's engine lacks, as the keys were computed (ENGINE_LACKS_VARIABLE); undefined: not asked. */
+  engineLacks?: DockerfileFeature[];
 }
 
 /** What every step on one image project works with: the image set, the project, and where its output goes. */
@@ -42,18 +45,20 @@ export function fileHashCachePath(workspaceRoot: string): string {
  * or of `only` and its ancestors. Context file lists already known (by
  * project root, e.g. from the project graph) are not walked again. Outside
  * images are keyed by `outside` when given, else by what this Nx run
- * resolved them to before its tasks (the plugin's preTasksExecution).
+ * resolved them to before its tasks (the plugin's preTasksExecution); so are
+ * the engine's lacks.
  */
 export function loadImageSet(
   workspaceRoot: string,
   definitionFiles: readonly string[],
   settings: ResolvedImageSettings,
-  options: { knownContextFiles?: Record<string, string[]>; only?: string; outside?: OutsideImages } = {},
+  options: { knownContextFiles?: Record<string, string[]>; only?: string; outside?: OutsideImages; engineLacks?: DockerfileFeature[] } = {},
 ): ImageSet {
   const workspace = loadImageWorkspace(workspaceRoot, definitionFiles, { ...settings, knownContextFiles: options.knownContextFiles });
   const outside = options.outside ?? outsideImagesOfRun();
-  const keys = contentKeys(workspaceRoot, workspace, new FileHashCache(fileHashCachePath(workspaceRoot)), options.only, outside);
-  return { workspaceRoot, workspace, keys, registry: settings.registry, outside };
+  const engineLacks = options.engineLacks ?? engineLacksOfRun();
+  const keys = contentKeys(workspaceRoot, workspace, new FileHashCache(fileHashCachePath(workspaceRoot)), options.only, outside, engineLacks);
+  return { workspaceRoot, workspace, keys, registry: settings.registry, outside, engineLacks };
 }
 
 /** The image a task is about. */

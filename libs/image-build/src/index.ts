@@ -23,3 +23,4 @@ export {
   type ImageRecord,
   type ImageOutcome,
 } from './ensure-image';
+export { ENGINE_LACKS_VARIABLE, engineLacks, engineLacksOfRun, lacksAtApi, engineLacksVariable, lackedFeatures, lackedFeaturesNote } from './engine-dialect';

@@ -1,7 +1,16 @@
 import { readCachedProjectGraph, type ProjectConfiguration, type ProjectGraph } from '@nx/devkit';
 import { randomUUID } from 'node:crypto';
 import { engineClient, imageTagsWithLabel } from '@taskforge/engine';
-import { imageNames, OUTSIDE_IMAGES_VARIABLE, outsideImagesVariable, outsideReferences, resolveOutsideImages } from '@taskforge/image-build';
+import {
+  ENGINE_LACKS_VARIABLE,
+  engineLacksVariable,
+  imageNames,
+  lacksAtApi,
+  OUTSIDE_IMAGES_VARIABLE,
+  outsideImagesVariable,
+  outsideReferences,
+  resolveOutsideImages,
+} from '@taskforge/image-build';
 import { CONTENT_KEY_LABEL } from '@taskforge/image-model';
 import { definitionFilesOf, imageSetOf, readImageWorkspace } from './image-workspace-loader';
 import { PLUGIN_NAME, type ImagesPluginOptions } from './plugin-options';
@@ -50,9 +59,12 @@ export async function imagePresenceEnv(workspaceRoot: string, options: ImagesPlu
   const projects: Record<string, ProjectConfiguration> = {};
   for (const node of Object.values(graph.nodes)) projects[node.name] = node.data;
   const graphOnly = readImageWorkspace(workspaceRoot, definitionFilesOf(workspaceRoot, projects), options, { listContexts: false });
-  const [outside, tags] = await Promise.all([resolveOutsideImages(outsideReferences(graphOnly), engineClient), imageTagsWithLabel(CONTENT_KEY_LABEL, 3000)]);
-  const images = imageSetOf(workspaceRoot, projects, options, undefined, undefined, outside);
+  const [outside, { tags, apiVersion }] = await Promise.all([resolveOutsideImages(outsideReferences(graphOnly), engineClient), imageTagsWithLabel(CONTENT_KEY_LABEL, 3000)]);
+  // Unknown when the engine did not answer: the keys then assume a current engine, and build-image checks.
+  const lacks = apiVersion ? lacksAtApi(apiVersion) : undefined;
+  const images = imageSetOf(workspaceRoot, projects, options, undefined, undefined, outside, lacks);
   const env: Record<string, string> = { [OUTSIDE_IMAGES_VARIABLE]: outsideImagesVariable(outside) };
+  if (lacks) env[ENGINE_LACKS_VARIABLE] = engineLacksVariable(lacks);
   for (const image of images.workspace.projects.values()) {
     const names = imageNames(images, image.project);
     const byKey = tags.get(names.content);

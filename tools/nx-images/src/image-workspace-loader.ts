@@ -1,5 +1,5 @@
 import { loadImageSet, type ImageSet, type OutsideImages } from '@taskforge/image-build';
-import { IMAGE_DEFINITION_FILE, loadImageWorkspace, loadImageWorkspaceSettled, type ImageWorkspace, type SettledImageWorkspace } from '@taskforge/image-model';
+import { IMAGE_DEFINITION_FILE, loadImageWorkspace, loadImageWorkspaceSettled, type DockerfileFeature, type ImageWorkspace, type SettledImageWorkspace } from '@taskforge/image-model';
 import type { ProjectConfiguration } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -33,11 +33,13 @@ export function imageSetOf(
   only?: string,
   registryOverride?: string,
   outside?: OutsideImages,
+  engineLacks?: DockerfileFeature[],
 ): ImageSet {
   return loadImageSet(workspaceRoot, definitionFilesOf(workspaceRoot, projects), normalizeOptions(options, registryOverride), {
     knownContextFiles: knownContextFiles(projects),
     only,
     outside,
+    engineLacks,
   });
 }
 
