@@ -9,14 +9,24 @@ export function engineAddress(): string {
   return process.env.DOCKER_HOST || DEFAULT_SOCKET;
 }
 
-/** A client for the engine named by DOCKER_HOST (or the default socket), speaking the API version both sides know. */
-export function engineClient(): Docker {
+/**
+ * A client for the engine named by DOCKER_HOST (or the default socket), or by `address` (`unix:///path` or
+ * `tcp://host:port`, as DOCKER_HOST writes it), speaking the API version both sides know.
+ */
+export function engineClient(address?: string): Docker {
   // Loaded on first use: the Nx plugin imports this library to build the project graph, which needs no engine.
   // `require` keeps the CommonJS constructor whichever transpiler loads this (Nx's plugin worker has no interop helper).
   const DockerClient = require('dockerode') as typeof Docker;
-  const client = new DockerClient();
-  negotiateApiVersion(client, engineAddress());
+  const client = new DockerClient(address === undefined ? undefined : clientOptions(address));
+  negotiateApiVersion(client, address ?? engineAddress());
   return client;
+}
+
+function clientOptions(address: string): Docker.DockerOptions {
+  if (address.startsWith('unix://')) return { socketPath: address.slice('unix://'.length) };
+  const tcp = /^tcp:\/\/([^:/]+):(\d+)\/?$/.exec(address);
+  if (tcp) return { host: tcp[1], port: Number(tcp[2]) };
+  throw new UserError(`Engine address ${address}: expected unix:///path/to/docker.sock or tcp://host:port.`);
 }
 
 function engineUnreachable(reason: string): UserError {

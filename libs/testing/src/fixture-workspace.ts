@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -87,7 +87,16 @@ function repoReleaseConfig(): unknown {
   return (JSON.parse(readFileSync(join(REPO_ROOT, 'nx.json'), 'utf8')) as { release: unknown }).release;
 }
 
-export function createFixtureWorkspace(options: { git?: boolean; images?: FixtureImage[]; release?: boolean; registry?: string } = {}): FixtureWorkspace {
+export interface FixtureOptions {
+  git?: boolean;
+  images?: FixtureImage[];
+  release?: boolean;
+  registry?: string;
+  /** Folders of this repo (e.g. `images/base`) copied in as they are checked out, with their image names. */
+  repoImages?: string[];
+}
+
+export function createFixtureWorkspace(options: FixtureOptions = {}): FixtureWorkspace {
   const root = mkdtempSync(join(tmpdir(), 'nx-images-fixture-'));
   const suffix = randomBytes(4).toString('hex');
   const image = (short: string) => `fx-${suffix}-${short}`;
@@ -107,7 +116,7 @@ export function createFixtureWorkspace(options: { git?: boolean; images?: Fixtur
       {
         defaultBase: 'main',
         neverConnectToCloud: true,
-        plugins: [{ plugin: '@taskforge/nx-images', options: { registry: options.registry ?? 'localhost:5000', inRepoPrefixes: ['fx-'] } }],
+        plugins: [{ plugin: '@taskforge/nx-images', options: { registry: options.registry ?? 'localhost:5000', inRepoPrefixes: options.repoImages ? ['openclaw-'] : ['fx-'] } }],
         ...(options.release ? { release: repoReleaseConfig() } : {}),
       },
       null,
@@ -124,7 +133,16 @@ export function createFixtureWorkspace(options: { git?: boolean; images?: Fixtur
     write(`${dir}/README.md`, `# ${short}\n`);
     for (const [name, content] of Object.entries(files)) write(`${dir}/${name}`, content);
   };
-  for (const fixtureImage of options.images ?? STANDARD_IMAGES) {
+  for (const dir of options.repoImages ?? []) {
+    // What git tracks there, as the working tree has it: the image the checkout would build.
+    const files = run('git', ['ls-files', '-z', '--', dir], REPO_ROOT).stdout.split('\0').filter(Boolean);
+    for (const file of files) {
+      mkdirSync(dirname(join(root, file)), { recursive: true });
+      copyFileSync(join(REPO_ROOT, file), join(root, file));
+      chmodSync(join(root, file), statSync(join(REPO_ROOT, file)).mode);
+    }
+  }
+  for (const fixtureImage of options.images ?? (options.repoImages ? [] : STANDARD_IMAGES)) {
     const dockerfile = fixtureImage.dockerfile.replace(/\{\{image:([\w-]+)\}\}/g, (_, short: string) => image(short));
     project(fixtureImage.dir, fixtureImage.short, dockerfile, fixtureImage.files);
   }

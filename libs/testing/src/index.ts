@@ -7,6 +7,7 @@ export {
   runNxOrThrow,
   type CommandResult,
   type FixtureImage,
+  type FixtureOptions,
   type FixtureWorkspace,
 } from './fixture-workspace';
 export { engineForTests, readFileFromImage, removeImagesNamed } from './engine-images';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { engineClient, inspectLocalImage } from '@taskforge/engine';
-import { imageNames, imageSettingsOf, loadImageSet, resolveImageSettings } from '@taskforge/image-build';
+import { engineLacks, imageNames, imageSettingsOf, loadImageSet, resolveImageSettings } from '@taskforge/image-build';
 import { IMAGE_DEFINITION_FILE } from '@taskforge/image-model';
 import { REPO_ROOT } from './fixture-workspace';
 
@@ -21,9 +21,11 @@ function definitionFiles(dir: string): string[] {
  */
 export async function repoImage(project: string): Promise<string> {
   const nxJson = JSON.parse(readFileSync(join(REPO_ROOT, 'nx.json'), 'utf8'));
-  const images = loadImageSet(REPO_ROOT, definitionFiles(join(REPO_ROOT, 'images')), resolveImageSettings(imageSettingsOf(nxJson)), { only: project });
-  const names = imageNames(images, project);
   const docker = engineClient();
+  // Keyed as Nx keyed them for this engine: what it lacks (an older engine builds some images without a feature).
+  const settings = resolveImageSettings(imageSettingsOf(nxJson));
+  const images = loadImageSet(REPO_ROOT, definitionFiles(join(REPO_ROOT, 'images')), settings, { only: project, engineLacks: await engineLacks(docker) });
+  const names = imageNames(images, project);
   const [current, versioned] = await Promise.all([inspectLocalImage(docker, names.content), inspectLocalImage(docker, names.versioned)]);
   if (!current || current.id !== versioned?.id) {
     throw new Error(`${names.versioned} in the engine is not the image of ${project}'s current sources: run the tests through Nx (\`npx nx run-many -t test\`, which builds the images first) or build it with \`npx nx run ${project}:build-image\`.`);
