@@ -41,7 +41,7 @@ describe("this repo's image graph (a clone of the committed tree)", () => {
     expect(affectedImages()).toEqual([]);
     appendFileSync(join(clone, 'images/base/agent/config.py'), '\n# a fix\n');
     expect(affectedImages()).toEqual(['agent-base', ...VARIANTS].sort());
-    expect(affectedE2e()).toEqual(['agent-base-e2e', 'agent-variants-e2e', 'image-builder-e2e']);
+    expect(affectedE2e()).toEqual(['agent-base-e2e', 'agent-variants-e2e', 'engines-e2e', 'image-builder-e2e']);
     expect(git('checkout', '--', '.').code).toBe(0);
     appendFileSync(join(clone, 'images/variants/go/Dockerfile'), '\n# a change\n');
     expect(affectedImages()).toEqual(['agent-go']);
