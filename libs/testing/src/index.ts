@@ -1,6 +1,7 @@
 export {
   createFixtureWorkspace,
   fanOutImages,
+  NX_TEST_ENV,
   REPO_ROOT,
   run,
   runNx,
