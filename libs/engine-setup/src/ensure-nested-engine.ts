@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Docker from 'dockerode';
-import { engineClient } from '@taskforge/engine';
+import { engineClient, engineFacts, isEngineReachable } from '@taskforge/engine';
 import { UserError } from '@taskforge/user-errors';
 import { waitFor } from './background-process';
 import { nestedEnginePaths, type NestedEnginePaths } from './engine-state';
@@ -11,7 +11,6 @@ import { ensureNestedEngineImage } from './nested-engine-image';
 import { refuseNestedEnvironment } from './nested-environment';
 import { NESTED_REGISTRY_PORTS, nestedEngineName, type NestedEngineChoice } from './nested-engines';
 import { registryAnswers } from './registry-server';
-import { socketEngineAnswers, socketEngineVersion } from './unix-socket-api';
 
 export interface NestedEngine {
   /** `unix:///var/lib/taskforge-engine/nested/28.5-containerd/docker.sock`: DOCKER_HOST for it. */
@@ -71,7 +70,7 @@ async function waitUntilAnswering(docker: Docker, choice: NestedEngineChoice, pa
       exited = state;
       return true;
     }
-    return (await socketEngineAnswers(paths.socket, 1000)) && (await registryAnswers(registry, 1000));
+    return (await isEngineReachable(engineClient(`unix://${paths.socket}`), 1000)) && (await registryAnswers(registry, 1000));
   }, START_TIMEOUT_MS);
   if (answering && !exited) return;
   const why = exited
@@ -113,5 +112,7 @@ export async function ensureNestedEngine(choice: NestedEngineChoice, log: (line:
     state = 'started';
   }
   await waitUntilAnswering(docker, choice, paths, registry);
-  return { dockerHost: `unix://${paths.socket}`, registry, ...(await socketEngineVersion(paths.socket)), state };
+  const dockerHost = `unix://${paths.socket}`;
+  const facts = await engineFacts(engineClient(dockerHost));
+  return { dockerHost, registry, engineVersion: facts.version, apiVersion: facts.api.engineApi, state };
 }
