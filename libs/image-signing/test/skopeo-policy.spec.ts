@@ -14,8 +14,7 @@ import {
   type SigningKey,
   type VerificationKey,
 } from '../src';
-import { startScratchRegistry, type ScratchRegistry } from '@taskforge/testing';
-import { opensslVerifies, Skopeo, upstreamSkopeoImage } from './independent-clients';
+import { opensslVerifies, Skopeo, startScratchRegistry, upstreamSkopeoImage, type ScratchRegistry } from '@taskforge/testing';
 import { tinyImages, type TinyImages } from './tiny-images';
 
 // Our signatures as clients nobody here wrote see them: Debian 13's skopeo reads them from the registry (cosign's

@@ -41,3 +41,4 @@ export { buildWheel, normalizeProjectName, startPipIndex, type PipIndex, type Pi
 export { HOSTILE_CAPABILITIES, HOSTILE_TASK_IDS, UNAPPROVED_CLASS, type HostileValue } from './hostile-requests';
 export { startPostgres, type PostgresServer } from './postgres-server';
 export { pick, seededRandom } from './seeded-random';
+export { opensslVerifies, Skopeo, upstreamSkopeoImage, type ExtractedSignature, type PolicyVerdict, type SkopeoCopy } from './independent-clients';
