@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '@taskforge/testing';
 import { action, logLine, type ActionInput, type LogLine } from '@taskforge/agent-contract';
 import { buildControlPlane, type ControlPlaneOptions, type TaskRecord } from '@taskforge/control-plane-server';
@@ -48,22 +48,48 @@ export interface Harness {
 export interface HarnessOptions extends Pick<ControlPlaneOptions, 'heartbeatIntervalS' | 'lostAfterMissedHeartbeats'> {
   /** Serve HTTPS with a certificate made for the network's gateway address, which is only known once the network exists. */
   tls?: (gateway: string) => NonNullable<ControlPlaneOptions['tls']>;
+  /** Another engine than the host's (DOCKER_HOST's), e.g. a nested one. The host's by default. */
+  engine?: HarnessEngine;
+}
+
+/**
+ * An engine whose networks are not the host's: its gateway addresses live in another network namespace, where a
+ * server of the host cannot listen. The control plane listens on a unix socket, and `expose` makes it answer at the
+ * gateway there (for a nested engine: `forwardIntoNestedEngine`).
+ */
+export interface HarnessEngine {
+  docker: Docker;
+  expose(gateway: string, socketPath: string): Promise<{ port: number; close(): Promise<void> }>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   await ensureEngine();
-  const docker = engineClient();
+  const docker = options.engine?.docker ?? engineClient();
   const name = `agent-test-${randomBytes(4).toString('hex')}`;
   const network = await docker.createNetwork({ Name: name, Internal: true, Driver: 'bridge', Labels: { 'io.taskforge.test': 'agent-base' } });
   const gateway = ((await network.inspect()) as { IPAM: { Config: Array<{ Gateway: string }> } }).IPAM.Config[0].Gateway;
   const policyFile = join(mkdtempSync(join(tmpdir(), 'agent-policy-')), 'policies.json');
   writeFileSync(policyFile, JSON.stringify({ serial: 1, tasks: { '*': { rules: TEST_RULES } } }));
-  const { tls, ...controlPlaneOptions } = options;
+  const { tls, engine, ...controlPlaneOptions } = options;
   const { app, tasks } = buildControlPlane({ ...controlPlaneOptions, tls: tls?.(gateway), policyFile, operatorToken: OPERATOR_TOKEN });
   const agentTokens = new Map<string, string>();
   let serial = 1;
-  const controlPlaneUrl = await app.listen({ host: gateway, port: 0 });
+  let controlPlaneUrl: string;
+  let exposed: Awaited<ReturnType<HarnessEngine['expose']>> | undefined;
+  if (engine) {
+    const socketPath = join(dirname(policyFile), 'control-plane.sock');
+    await app.listen({ path: socketPath });
+    exposed = await engine.expose(gateway, socketPath);
+    controlPlaneUrl = `${tls ? 'https' : 'http'}://${gateway}:${exposed.port}`;
+  } else {
+    controlPlaneUrl = await app.listen({ host: gateway, port: 0 });
+  }
   let running = true;
+  const stop = async () => {
+    if (running) await app.close();
+    running = false;
+    await exposed?.close();
+  };
   return {
     docker,
     network: name,
@@ -86,12 +112,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     enqueue: (taskId, actions) => tasks.enqueue(taskId, actions.map((a) => action.parse(a))),
     close: (taskId) => tasks.close(taskId),
-    stopControlPlane: async () => {
-      if (running) await app.close();
-      running = false;
-    },
+    stopControlPlane: stop,
     dispose: async () => {
-      if (running) await app.close();
+      await stop();
       await network.remove().catch(() => undefined);
     },
   };

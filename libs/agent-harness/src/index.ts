@@ -9,5 +9,6 @@ export {
   type AgentRun,
   type AgentStartOptions,
   type Harness,
+  type HarnessEngine,
   type HarnessOptions,
 } from './agent-harness';
