@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { engineClient, inspectLocalImage, pushAs, removeImage } from '@taskforge/engine';
 import { ensureNestedEngine, IMAGE_STORES, NESTED_ENGINES, nestedEngineName, type NestedEngine, type NestedEngineChoice } from '@taskforge/engine-setup';
 import { CONTENT_KEY_LABEL } from '@taskforge/image-model';
-import { type CommandResult, createFixtureWorkspace, type FixtureWorkspace, repoImage } from '@taskforge/testing';
+import { type CommandResult, createFixtureWorkspace, type FixtureWorkspace, release, repoImage } from '@taskforge/testing';
 
 /**
  * The nested engines `npm test` runs the scenarios on: Docker 28.5 with the containerd image store (what GitHub's
@@ -31,6 +31,8 @@ export interface EngineScenario {
   fixture: FixtureWorkspace;
   /** Nx in the fixture with DOCKER_HOST and IMAGE_REGISTRY naming the nested engine, as a user's exports do. */
   nx(args: string[], env?: NodeJS.ProcessEnv): CommandResult;
+  /** `nx release ...args` there, the same way, signing with the fixture key. */
+  release(args: string[], env?: NodeJS.ProcessEnv): Promise<CommandResult>;
   /** The content key the fixture's build record gives a project. */
   contentKey(project: string): string | undefined;
   /** Deletes the fixture, and the host's tag of the root image it pushed (the nested engine keeps its images). */
@@ -47,7 +49,7 @@ export interface EngineScenario {
 export async function startEngineScenario(choice: NestedEngineChoice, print: (line: string) => void): Promise<EngineScenario> {
   const engine = await ensureNestedEngine(choice, print);
   const docker = engineClient(engine.dockerHost);
-  const fixture = createFixtureWorkspace({ git: true, repoImages: ['images/python-runtime', 'images/base'], registry: engine.registry });
+  const fixture = createFixtureWorkspace({ git: true, release: true, repoImages: ['images/python-runtime', 'images/base'], registry: engine.registry });
   fixture.write('images/base/.engine-scenario-run', `${randomBytes(8).toString('hex')}\n`);
   fixture.git(['add', '-A']);
   fixture.git(['commit', '-qm', 'test: a run of its own']);
@@ -65,6 +67,7 @@ export async function startEngineScenario(choice: NestedEngineChoice, print: (li
     docker,
     fixture,
     nx: (args, extra) => fixture.nx(args, { ...env, ...extra }),
+    release: (args, extra) => release(fixture, args, { ...env, ...extra }),
     contentKey: (project) => fixture.record(project)?.contentKey,
     remove: async () => {
       fixture.remove();

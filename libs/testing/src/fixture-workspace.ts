@@ -163,7 +163,9 @@ export function createFixtureWorkspace(options: FixtureOptions = {}): FixtureWor
   };
   if (options.release) {
     write('.nxignore', readFileSync(join(REPO_ROOT, '.nxignore'), 'utf8'));
-    write('config/task-builds.json', `${JSON.stringify({ defaultBaseImage: `${image('base')}:1.0.0` }, null, 2)}\n`);
+    // The released base the image-builder layers task images on: the repo's own when the fixture holds it.
+    const base = options.repoImages?.includes('images/base') ? `openclaw-base:${readFileSync(join(root, 'images/base/VERSION'), 'utf8').trim()}` : `${image('base')}:1.0.0`;
+    write('config/task-builds.json', `${JSON.stringify({ defaultBaseImage: base }, null, 2)}\n`);
   }
   if (options.git) {
     fixture.git(['init', '-q', '-b', 'main']);
