@@ -5,7 +5,7 @@ export { DEFAULT_REGISTRY, resolveRegistry, registryBaseUrl } from './registry-a
 export { dockerConfigPath, registryCredentials, type RegistryCredentials } from './docker-config';
 export { readEngineStream, type EngineMessage } from './engine-stream';
 export { assertBuildsUploadedContext, buildImage, BuildStepError, type BuildRequest } from './build-image';
-export { inspectLocalImage, tagImage, removeImage, type LocalImage } from './image-store';
+export { formatImageSize, inspectLocalImage, tagImage, removeImage, type LocalImage } from './image-store';
 export { pushAs, pushImage, pullImage, pushedDigest, registryFailure, type PushResult } from './registry-transfer';
 export { importRootfs, type ImportRequest } from './import-rootfs';
 export { runContainer, type RunRequest, type RunResult } from './run-container';

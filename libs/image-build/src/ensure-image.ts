@@ -43,6 +43,8 @@ export interface ImageRecord {
   id: string;
   tags: string[];
   size: number;
+  /** What `size` counts (the engine's store decides): unpacked layers, or compressed content. Older records lack it: unpacked. */
+  sizeIs?: LocalImage['sizeIs'];
   outcome: ImageOutcome;
   seconds: number;
   /** When this build-image started and finished its work (ISO 8601), to show what ran in parallel. */
@@ -186,6 +188,7 @@ export async function ensureImage(docker: Docker, task: ImageTask, options: Ensu
     id,
     tags: [...tags, keyRef],
     size: local.size,
+    sizeIs: local.sizeIs,
     outcome,
     seconds: (Date.now() - started) / 1000,
     startedAt: new Date(started).toISOString(),

@@ -1,9 +1,6 @@
 import type { TaskResults } from 'nx/src/tasks-runner/life-cycle';
+import { formatImageSize } from '@taskforge/engine';
 import { readImageRecord } from './image-record-file';
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
 
 /** Lines of the end-of-run table: one per image whose build-image ran in this run. */
 export function runSummaryLines(workspaceRoot: string, taskResults: TaskResults): string[] {
@@ -22,7 +19,7 @@ export function runSummaryLines(workspaceRoot: string, taskResults: TaskResults)
       project,
       record.tags[0],
       record.id.replace('sha256:', '').slice(0, 12),
-      megabytes(record.size),
+      formatImageSize({ size: record.size, sizeIs: record.sizeIs ?? 'unpacked' }),
       fromCache ? 'up to date (Nx cache, image present)' : record.outcome,
       `${seconds.toFixed(1)}s`,
     ]);

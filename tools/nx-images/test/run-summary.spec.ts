@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeImageRecord } from '../src/image-record-file';
-import { outsideMoveLines } from '../src/run-summary';
+import { outsideMoveLines, runSummaryLines } from '../src/run-summary';
 
 const AAA = `sha256:${'a'.repeat(64)}`;
 const BBB = `sha256:${'b'.repeat(64)}`;
@@ -49,5 +49,20 @@ describe('run summary: moved outside bases', () => {
       `outside base ${UPSTREAM} moved: ${AAA} -> ${BBB}; rebuilt openclaw-x, openclaw-y; reused openclaw-z (already built on the new base)`,
     ]);
     expect(outsideMoveLines(root, results({ steady: 'success', cached: 'local-cache' }))).toEqual([]);
+  });
+});
+
+describe('run summary: the image table', () => {
+  const root = mkdtempSync(join(tmpdir(), 'run-summary-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('says what each size counts: unpacked layers (classic store, and records from before the field), or compressed content (containerd store)', () => {
+    writeImageRecord(root, { ...record('classic', 'built', false), size: 116_900_000, sizeIs: 'unpacked' });
+    writeImageRecord(root, { ...record('containerd', 'built', false), size: 45_600_000, sizeIs: 'compressed' });
+    writeImageRecord(root, { ...record('older', 'built', false), size: 12_300_000 });
+    const table = runSummaryLines(root, results({ classic: 'success', containerd: 'success', older: 'success' })).join('\n');
+    expect(table).toMatch(/classic +openclaw-classic:1\.0\.0 +b{12} +116\.9 MB +built/);
+    expect(table).toMatch(/containerd +openclaw-containerd:1\.0\.0 +b{12} +45\.6 MB compressed +built/);
+    expect(table).toMatch(/older +openclaw-older:1\.0\.0 +b{12} +12\.3 MB +built/);
   });
 });

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import type Docker from 'dockerode';
-import { inspectLocalImage, pushAs, registryTagDigest } from '@taskforge/engine';
+import { formatImageSize, inspectLocalImage, pushAs, registryTagDigest } from '@taskforge/engine';
 import { ensureImage, imageNames, type ImageRecord, type ImageTask } from '@taskforge/image-build';
 import { runImageChecks } from '@taskforge/image-checks';
 import { buildOrder, type ImageProject } from '@taskforge/image-model';
@@ -152,5 +152,5 @@ export async function publishImage(docker: Docker, task: ImageTask, tagFormat: R
     `publish phases: build ${seconds(started, built)}s, checks ${seconds(built, checked)}s, push ${pushSeconds.toFixed(1)}s, ` +
       `sbom and gate ${seconds(checked, scanned)}s, sign and attach ${seconds(pushed, attached)}s`,
   );
-  task.print(`published ${references.join(', ')} = ${digest} (${((local?.size ?? 0) / 1e6).toFixed(1)} MB)`);
+  task.print(`published ${references.join(', ')} = ${digest} (${local ? formatImageSize(local) : 'size unknown'})`);
 }

@@ -1,3 +1,4 @@
+import { formatImageSize } from '@taskforge/engine';
 import { ensureImage, movedOutsideImages, movedPackages } from '@taskforge/image-build';
 import { readImageRecord, writeImageRecord } from '../../image-record-file';
 import { projectExecutor } from '../executor-context';
@@ -16,5 +17,5 @@ export default projectExecutor<BuildImageExecutorOptions>(async (run, options) =
   for (const move of movedOutside) run.print(`outside base ${move.reference} moved since the previous build: ${move.from} -> ${move.to}`);
   writeImageRecord(task.workspaceRoot, record);
   const layer = record.layerDigest ? `, layer ${record.layerDigest}` : '';
-  run.print(`${record.outcome}: ${record.tags.join(', ')} = ${record.id} (${(record.size / 1e6).toFixed(1)} MB${layer}) in ${record.seconds.toFixed(1)}s`);
+  run.print(`${record.outcome}: ${record.tags.join(', ')} = ${record.id} (${formatImageSize({ size: record.size, sizeIs: record.sizeIs ?? 'unpacked' })}${layer}) in ${record.seconds.toFixed(1)}s`);
 });
