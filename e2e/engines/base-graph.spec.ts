@@ -60,6 +60,8 @@ eachEngine(enginesUnderTest().filter((choice) => !refuses(choice)))(
       expect(outcomes(run.output)).toEqual({ 'python-runtime': 'reused from registry', 'agent-base': 'built' });
       expect(run.output).not.toMatch(/lacks HEALTHCHECK|SOURCE_DATE_EPOCH: Docker/);
       expect(run.output).toMatch(/\[agent-base\] +Ran \d+ tests in [\d.]+s\n\[agent-base\] +OK\n/);
+      // The size says what it counts: the containerd store's is the compressed content.
+      expect(run.output).toMatch(new RegExp(`\\[agent-base\\] built: .* \\(\\d+\\.\\d MB${choice.store === 'containerd' ? ' compressed' : ''}\\) in `));
 
       const base = await scenario.docker.getImage('openclaw-base:1.0.0').inspect();
       const healthcheck = base.Config.Healthcheck as { StartInterval?: number; Interval?: number };
@@ -81,8 +83,8 @@ eachEngine(enginesUnderTest().filter((choice) => !refuses(choice)))(
       const printed = /\[agent-base\] digest (sha256:[0-9a-f]{64})/.exec(push.output)?.[1];
       expect(printed).toBeDefined();
       const commit = scenario.fixture.git(['rev-parse', 'HEAD']).stdout.trim();
-      expect(await registryDigest(scenario.engine.registry, 'openclaw-base', `1.0.0-dev.${commit.slice(0, 7)}`)).toBe(printed);
-      expect(await registryDigest(scenario.engine.registry, 'openclaw-base', `ck-${scenario.contentKey('agent-base')}`)).toBe(printed);
+      expect(await registryDigest(scenario.registry, 'openclaw-base', `1.0.0-dev.${commit.slice(0, 7)}`)).toBe(printed);
+      expect(await registryDigest(scenario.registry, 'openclaw-base', `ck-${scenario.contentKey('agent-base')}`)).toBe(printed);
     });
 
     it('never replays an image the engine no longer has: it comes back from the registry, whatever the store calls its ID', async () => {
@@ -153,10 +155,13 @@ eachEngine(enginesUnderTest().filter((choice) => !refuses(choice)))(
       commit(scenario.fixture, 'chore: the vulnerability database', { 'nx.json': `${JSON.stringify(nxJson, null, 2)}\n`, [VULNERABILITY_DATABASE]: '{}\n' });
       // Versioning, changelogs and tags are git's and the same on every engine: the images are tagged as released at
       // their VERSION, and publish (push, SBOM, signature, verdict) is what runs through this engine.
-      for (const tag of ['python-runtime-v1.0.0', 'agent-base-v1.0.0']) expect(scenario.fixture.git(['tag', '--annotate', tag, '--message', tag]).code).toBe(0);
+      for (const tag of ['python-runtime-v1.0.0', 'agent-base-v1.0.0']) {
+        const tagged = scenario.fixture.git(['tag', '--annotate', tag, '--message', tag]);
+        expect({ tag, code: tagged.code, output: tagged.output }).toEqual({ tag, code: 0, output: '' });
+      }
       const released = await scenario.release(['publish']);
       expect(released.code).toBe(0);
-      const registry = scenario.engine.registry;
+      const registry = scenario.registry;
       for (const repository of ['openclaw-python', 'openclaw-base']) {
         expect(released.output).toContain(`published ${registry}/${repository}:1.0.0`);
         const digest = await registryDigest(registry, repository, '1.0.0');
@@ -167,7 +172,7 @@ eachEngine(enginesUnderTest().filter((choice) => !refuses(choice)))(
       try {
         const publicKey = join(work, 'signing.pub');
         writeFileSync(publicKey, fixtureSigningKey().publicKey);
-        const skopeo = new Skopeo(work, registry, await upstreamSkopeoImage(print));
+        const skopeo = new Skopeo(work, scenario.engine.registry, await upstreamSkopeoImage(print));
         expect(skopeo.verdict(`${registry}/openclaw-base:1.0.0`, publicKey)).toBe('accepted');
       } finally {
         rmSync(work, { recursive: true, force: true });
@@ -185,7 +190,7 @@ eachEngine(enginesUnderTest().filter((choice) => !refuses(choice)))(
       // A Debian package: its RUN step reaches the mirror through the nested engine's own bridge. (The pip path needs a
       // package index of the test's own, on the host's loopback, which a nested engine's builds cannot reach.)
       writeFileSync(join(configRoot, CATALOGUE_FILE), JSON.stringify({ capabilities: [{ kind: 'apt_package', name: 'jq', versions: 'any-from-debian' }] }));
-      const registry = scenario.engine.registry;
+      const registry = scenario.registry;
       const server = buildImageBuilderServer({ configRoot, dataDir, registry, docker: scenario.docker, operatorToken: BUILDER_TOKEN, buildNetwork: 'default' });
       try {
         const url = await server.app.listen({ host: '127.0.0.1', port: 0 });

@@ -26,6 +26,11 @@ export function enginesUnderTest(env: NodeJS.ProcessEnv = process.env): NestedEn
 export interface EngineScenario {
   choice: NestedEngineChoice;
   engine: NestedEngine;
+  /**
+   * IMAGE_REGISTRY of this run: the nested engine's registry under a namespace of the run's own
+   * (`127.0.0.1:5286/run-<suffix>`). That registry outlives runs, and a published version is never overwritten.
+   */
+  registry: string;
   /** A client of the nested engine. */
   docker: Docker;
   fixture: FixtureWorkspace;
@@ -49,21 +54,24 @@ export interface EngineScenario {
 export async function startEngineScenario(choice: NestedEngineChoice, print: (line: string) => void): Promise<EngineScenario> {
   const engine = await ensureNestedEngine(choice, print);
   const docker = engineClient(engine.dockerHost);
-  const fixture = createFixtureWorkspace({ git: true, release: true, repoImages: ['images/python-runtime', 'images/base'], registry: engine.registry });
-  fixture.write('images/base/.engine-scenario-run', `${randomBytes(8).toString('hex')}\n`);
+  const suffix = randomBytes(4).toString('hex');
+  const registry = `${engine.registry}/run-${suffix}`;
+  const fixture = createFixtureWorkspace({ git: true, release: true, repoImages: ['images/python-runtime', 'images/base'], registry });
+  fixture.write('images/base/.engine-scenario-run', `${suffix}\n`);
   fixture.git(['add', '-A']);
   fixture.git(['commit', '-qm', 'test: a run of its own']);
 
   const host = engineClient();
   const runtime = await inspectLocalImage(host, await repoImage('python-runtime'));
   const runtimeContent = `openclaw-python:ck-${runtime!.labels[CONTENT_KEY_LABEL]}`;
-  await pushAs(host, runtime!.id, `${engine.registry}/${runtimeContent}`);
-  for (const reference of [runtimeContent, `${engine.registry}/${runtimeContent}`]) await removeImage(docker, reference, true);
+  await pushAs(host, runtime!.id, `${registry}/${runtimeContent}`);
+  for (const reference of [runtimeContent, `${registry}/${runtimeContent}`]) await removeImage(docker, reference, true);
 
-  const env = { DOCKER_HOST: engine.dockerHost, IMAGE_REGISTRY: engine.registry };
+  const env = { DOCKER_HOST: engine.dockerHost, IMAGE_REGISTRY: registry };
   return {
     choice,
     engine,
+    registry,
     docker,
     fixture,
     nx: (args, extra) => fixture.nx(args, { ...env, ...extra }),
@@ -71,20 +79,22 @@ export async function startEngineScenario(choice: NestedEngineChoice, print: (li
     contentKey: (project) => fixture.record(project)?.contentKey,
     remove: async () => {
       fixture.remove();
-      await removeImage(host, `${engine.registry}/${runtimeContent}`);
+      await removeImage(host, `${registry}/${runtimeContent}`);
     },
   };
 }
 
-/** `sha256:...` the registry gives for repository:tag, any manifest or index type, asked from the host. */
+/** `sha256:...` the registry gives for repository:tag, any manifest or index type, asked from the host; `registry` may name a namespace after the host. */
 export async function registryDigest(registry: string, repository: string, tag: string): Promise<string | null> {
+  const [host, ...namespace] = registry.split('/');
+  repository = [...namespace, repository].join('/');
   const accept = [
     'application/vnd.oci.image.index.v1+json',
     'application/vnd.oci.image.manifest.v1+json',
     'application/vnd.docker.distribution.manifest.list.v2+json',
     'application/vnd.docker.distribution.manifest.v2+json',
   ].join(', ');
-  const response = await fetch(`http://${registry}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: accept } });
+  const response = await fetch(`http://${host}/v2/${repository}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: accept } });
   return response.status === 200 ? response.headers.get('docker-content-digest') : null;
 }
 
