@@ -9,7 +9,7 @@ export { formatImageSize, inspectLocalImage, tagImage, removeImage, type LocalIm
 export { pushAs, pushImage, pullImage, pushedDigest, registryFailure, type PushResult } from './registry-transfer';
 export { importRootfs, type ImportRequest } from './import-rootfs';
 export { runContainer, type RunRequest, type RunResult } from './run-container';
-export { imageTagsWithLabel, type LabelledImages } from './image-tags';
+export { queryEngine, type EngineQuery } from './engine-query';
 export { readImageFile } from './read-image-file';
 export { registryHasTag, registryTagDigest } from './registry-tags';
 export {

@@ -1,6 +1,6 @@
 import { readCachedProjectGraph, type ProjectConfiguration, type ProjectGraph } from '@nx/devkit';
 import { randomUUID } from 'node:crypto';
-import { engineClient, imageTagsWithLabel } from '@taskforge/engine';
+import { engineClient, queryEngine } from '@taskforge/engine';
 import {
   ENGINE_LACKS_VARIABLE,
   engineLacksVariable,
@@ -11,7 +11,6 @@ import {
   outsideReferences,
   resolveOutsideImages,
 } from '@taskforge/image-build';
-import { CONTENT_KEY_LABEL } from '@taskforge/image-model';
 import { definitionFilesOf, imageSetOf, readImageWorkspace } from './image-workspace-loader';
 import { PLUGIN_NAME, type ImagesPluginOptions } from './plugin-options';
 import { requestedTasks, runMayInclude } from './run-tasks';
@@ -45,7 +44,7 @@ export function runNeedsImageState(graph: ProjectGraph, argv: readonly string[])
 }
 
 /**
- * One engine query per Nx run (from the plugin's preTasksExecution) instead
+ * One set of engine queries per Nx run (from the plugin's preTasksExecution) instead
  * of one process per task. Outside images are resolved to digests first,
  * once for the whole run, and handed to every task with the rest: a moved
  * outside tag changes the content key, so the image is missing and Nx runs
@@ -59,17 +58,18 @@ export async function imagePresenceEnv(workspaceRoot: string, options: ImagesPlu
   const projects: Record<string, ProjectConfiguration> = {};
   for (const node of Object.values(graph.nodes)) projects[node.name] = node.data;
   const graphOnly = readImageWorkspace(workspaceRoot, definitionFilesOf(workspaceRoot, projects), options, { listContexts: false });
-  const [outside, { tags, apiVersion }] = await Promise.all([resolveOutsideImages(outsideReferences(graphOnly), engineClient), imageTagsWithLabel(CONTENT_KEY_LABEL, 3000)]);
+  const [outside, engine] = await Promise.all([resolveOutsideImages(outsideReferences(graphOnly), engineClient), queryEngine(3000)]);
   // Unknown when the engine did not answer: the keys then assume a current engine, and build-image checks.
-  const lacks = apiVersion ? lacksAtApi(apiVersion) : undefined;
+  const lacks = engine ? lacksAtApi(engine.apiVersion) : undefined;
   const images = imageSetOf(workspaceRoot, projects, options, undefined, undefined, outside, lacks);
   const env: Record<string, string> = { [OUTSIDE_IMAGES_VARIABLE]: outsideImagesVariable(outside) };
   if (lacks) env[ENGINE_LACKS_VARIABLE] = engineLacksVariable(lacks);
-  for (const image of images.workspace.projects.values()) {
-    const names = imageNames(images, image.project);
-    const byKey = tags.get(names.content);
-    const byVersion = tags.get(names.versioned);
-    env[presenceVariable(image.project)] = byKey && byKey === byVersion ? byKey : `missing-${randomUUID()}`;
+  const projectNames = [...images.workspace.projects.keys()].map((project) => ({ project, ...imageNames(images, project) }));
+  const ids = (await engine?.imageIds(projectNames.flatMap((names) => [names.content, names.versioned]))) ?? new Map<string, string>();
+  for (const names of projectNames) {
+    const byKey = ids.get(names.content);
+    const byVersion = ids.get(names.versioned);
+    env[presenceVariable(names.project)] = byKey && byKey === byVersion ? byKey : `missing-${randomUUID()}`;
   }
   return env;
 }
