@@ -1,5 +1,5 @@
 import type { ActionInput } from '@taskforge/agent-contract';
-import { type Harness, healthOf, startAgent, startHarness, waitFor } from '@taskforge/agent-harness';
+import { type Harness, type HarnessEngine, healthOf, startAgent, startHarness, waitFor } from '@taskforge/agent-harness';
 import { median } from './measure';
 import type { ResultsTable } from './results-table';
 
@@ -19,13 +19,13 @@ async function startToFirstAction(harness: Harness): Promise<{ firstAction: numb
 }
 
 /** Container start to first action and to `healthy`; end-to-end action throughput; idle memory. */
-export async function benchAgentRuntime(table: ResultsTable, rounds: number): Promise<void> {
-  const harness = await startHarness();
+export async function benchAgentRuntime(table: ResultsTable, rounds: number, engine?: HarnessEngine, on = ''): Promise<void> {
+  const harness = await startHarness({ engine });
   try {
     const starts = [];
     for (let i = 0; i < rounds; i += 1) starts.push(await startToFirstAction(harness));
-    table.record(`agent: container start -> first action executed and reported (median of ${rounds})`, ms(median(starts.map((s) => s.firstAction))));
-    table.record(`agent: container start -> docker health "healthy" (median of ${rounds}; check interval 3 s)`, ms(median(starts.map((s) => s.healthy))));
+    table.record(`agent: container start -> first action executed and reported (median of ${rounds}${on})`, ms(median(starts.map((s) => s.firstAction))));
+    table.record(`agent: container start -> docker health "healthy" (median of ${rounds}; check interval 3 s, start interval 0.25 s where the engine has it${on})`, ms(median(starts.map((s) => s.healthy))));
 
     const count = 200;
     const actions: ActionInput[] = Array.from({ length: count }, (_, i) => ({ id: `a${i}`, type: 'run_command', argv: ['echo', String(i)] }));
