@@ -77,6 +77,14 @@ eachEngine(enginesUnderTest().filter((choice) => !refuses(choice)))(
       expect(settled.output).toContain('Nx read the output from the cache instead of running the command for 2 out of 2 tasks');
     });
 
+    it('share-image puts the content tag in the registry, where a fresh machine finds it', async () => {
+      const key = scenario.contentKey('agent-base');
+      expect(await registryDigest(scenario.registry, 'openclaw-base', `ck-${key}`)).toBeNull();
+      const shared = scenario.nx(['run', 'agent-base:share-image', '--output-style=static']);
+      expect(shared.code).toBe(0);
+      expect(await registryDigest(scenario.registry, 'openclaw-base', `ck-${key}`)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    });
+
     it('push-image prints the digest the registry stored, read back from the host', async () => {
       const push = scenario.nx(['run', 'agent-base:push-image', '--output-style=static']);
       expect(push.code).toBe(0);
@@ -101,7 +109,7 @@ eachEngine(enginesUnderTest().filter((choice) => !refuses(choice)))(
     });
 
     it('runs a task against the control plane under the hardened profile: policy enforced, limits in force, no way off its internal network, healthy', async () => {
-      const harness = await startHarness({ engine: { docker: scenario.docker, expose: (gateway, socketPath) => forwardIntoNestedEngine(choice, gateway, socketPath) } });
+      const harness = await startHarness({ engine: { docker: scenario.docker, expose: (gateway, socketPath) => forwardIntoNestedEngine(scenario.engine, gateway, socketPath) } });
       const peer = await scenario.docker.createNetwork({ Name: `${harness.network}-peer`, Driver: 'bridge', Labels: { 'io.taskforge.test': 'engines' } });
       const server = await scenario.docker.createContainer({ Image: IMAGE, Entrypoint: ['python3', '-m', 'http.server', '8080'], HostConfig: { NetworkMode: `${harness.network}-peer` } });
       try {

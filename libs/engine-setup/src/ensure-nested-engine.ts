@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Docker from 'dockerode';
-import { engineClient, engineFacts, isEngineReachable } from '@taskforge/engine';
+import { engineAddress, engineClient, engineFacts, isEngineReachable } from '@taskforge/engine';
 import { UserError } from '@taskforge/user-errors';
 import { waitFor } from './background-process';
 import { nestedEnginePaths, type NestedEnginePaths } from './engine-state';
@@ -13,6 +13,10 @@ import { NESTED_REGISTRY_PORTS, nestedEngineName, type NestedEngineChoice } from
 import { registryAnswers } from './registry-server';
 
 export interface NestedEngine {
+  /** Which engine and store this is. */
+  choice: NestedEngineChoice;
+  /** DOCKER_HOST of the host engine its container runs in (for what reaches into the container, whatever DOCKER_HOST says later). */
+  hostEngine: string;
   /** `unix:///var/lib/taskforge-engine/nested/28.5-containerd/docker.sock`: DOCKER_HOST for it. */
   dockerHost: string;
   /** `127.0.0.1:5286`: its own registry, the same address from the host and from the nested engine. */
@@ -114,5 +118,5 @@ export async function ensureNestedEngine(choice: NestedEngineChoice, log: (line:
   await waitUntilAnswering(docker, choice, paths, registry);
   const dockerHost = `unix://${paths.socket}`;
   const facts = await engineFacts(engineClient(dockerHost));
-  return { dockerHost, registry, engineVersion: facts.version, apiVersion: facts.api.engineApi, state };
+  return { choice, hostEngine: engineAddress(), dockerHost, registry, engineVersion: facts.version, apiVersion: facts.api.engineApi, state };
 }

@@ -3,7 +3,8 @@ import { createInterface } from 'node:readline';
 import { engineClient } from '@taskforge/engine';
 import { UserError } from '@taskforge/user-errors';
 import { nestedEngineContainerName } from './nested-engine-container';
-import { nestedEngineName, type NestedEngineChoice } from './nested-engines';
+import type { NestedEngine } from './ensure-nested-engine';
+import { nestedEngineName } from './nested-engines';
 
 /** A listener in a nested engine's network namespace that carries each connection to a unix socket of the host. */
 export interface NestedForward {
@@ -36,9 +37,10 @@ process.on('SIGTERM', () => process.exit(0));
  * stay out of reach of those containers. Entering only the network namespace (nsenter) keeps the host's files, so
  * the host's node runs there and reaches the socket by its path.
  */
-export async function forwardIntoNestedEngine(choice: NestedEngineChoice, host: string, socketPath: string): Promise<NestedForward> {
+export async function forwardIntoNestedEngine(engine: NestedEngine, host: string, socketPath: string): Promise<NestedForward> {
+  const { choice } = engine;
   const name = nestedEngineContainerName(choice);
-  const info = await engineClient().getContainer(name).inspect().catch(() => undefined);
+  const info = await engineClient(engine.hostEngine).getContainer(name).inspect().catch(() => undefined);
   if (!info?.State.Running) throw new UserError(`The nested engine ${nestedEngineName(choice)} is not running (no container ${name}): start it with \`npm run engine:up -- --engine=${choice.engine} --store=${choice.store}\``);
   const child = spawn('nsenter', [`--target=${info.State.Pid}`, '--net', '--', process.execPath, '-e', FORWARDER, host, socketPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];

@@ -46,5 +46,5 @@ export async function benchEngine(args: readonly string[], sections: ReadonlySet
   await pullImage(nested, inRegistry);
   await tagImage(nested, inRegistry, `openclaw-python:${version}`);
   log(`measuring Docker ${engine.engineVersion} (${name}, API ${engine.apiVersion}) at ${engine.dockerHost}, registry ${engine.registry}`);
-  return { name, nested: true, harness: { docker: nested, expose: (gateway, socketPath) => forwardIntoNestedEngine(choice, gateway, socketPath) } };
+  return { name, nested: true, harness: { docker: nested, expose: (gateway, socketPath) => forwardIntoNestedEngine(engine, gateway, socketPath) } };
 }
