@@ -21,6 +21,12 @@ from .workspace import PathRefused, Workspace
 # What a command may see of the agent's environment: no tokens, no control-plane address.
 PASSED_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "TZ", "HOME", "PYTHONUNBUFFERED")
 
+# Every python3 a command starts (python3 itself, pytest, a tool's #!/usr/bin/python3) gets the isolation the image's
+# ENV gives an operator's python3, whatever the runtime's own environment says: HOME is the task-writable workspace,
+# so without these a .pth or usercustomize.py in its user site, or a module beside a script or in the working
+# directory, would run inside every Python program of the task.
+PYTHON_ISOLATION = {"PYTHONSAFEPATH": "1", "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
 # The contract's action alternatives, by type (each with its defaults).
 _ACTIONS = {alternative["properties"]["type"]["const"]: alternative for alternative in schema("action")["oneOf"]}
 
@@ -86,6 +92,7 @@ class ActionRunner:
         self.command_env = {k: source[k] for k in PASSED_ENVIRONMENT if k in source}
         self.command_env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
         self.command_env["HOME"] = str(workspace.root)
+        self.command_env.update(PYTHON_ISOLATION)
         self.heartbeat = heartbeat
         self._cancellation = Cancellation()
         # Orphans of a command must reparent to us, so that they can be found and killed.

@@ -200,7 +200,40 @@ class CommandTest(RunnerCase):
     def test_commands_see_only_the_passed_environment(self) -> None:
         outcome = self.act({"type": "run_command", "argv": ["env"]})
         variables = dict(line.split("=", 1) for line in outcome.fields["stdout"].splitlines())
-        self.assertEqual(variables, {"PATH": ENV["PATH"], "LANG": "C.UTF-8", "HOME": str(self.root)})
+        self.assertEqual(
+            variables,
+            {"PATH": ENV["PATH"], "LANG": "C.UTF-8", "HOME": str(self.root), "PYTHONSAFEPATH": "1", "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+
+    def test_python_started_by_a_command_runs_no_code_the_task_planted(self) -> None:
+        # Every way a file the task writes becomes code of a python3 it starts, without naming that file: the user
+        # site under HOME (a .pth line is executed at start-up; usercustomize is imported), a module shadowing the
+        # standard library in the working directory (-c, -m) or beside the script (python3 script.py), and a
+        # sitecustomize anywhere on those paths. The runtime's own environment may even ask for the opposite.
+        planted = self.root / "planted"
+        hook = f"open({str(planted)!r}, 'a').write('ran\\n')\n"
+        site = self.root / ".local" / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+        site.mkdir(parents=True)
+        (site / "hook.pth").write_text("import os; " + hook.replace("\n", "") + "\n")
+        (site / "usercustomize.py").write_text(hook)
+        for directory in (self.root, self.root / "tools"):
+            directory.mkdir(exist_ok=True)
+            for module in ("sitecustomize", "json", "base64", "mytool"):
+                (directory / f"{module}.py").write_text(hook)
+        (self.root / "tools" / "run.py").write_text("import json, base64\nprint('script ran')\n")
+        hostile = dict(ENV, PYTHONSAFEPATH="", PYTHONNOUSERSITE="", PYTHONPATH=str(self.root), PYTHONSTARTUP=str(self.root / "json.py"))
+        runner = self.new_runner(env=hostile)
+        python = shutil.which("python3", path=ENV["PATH"])
+        for argv in (
+            [python, "-c", "import json, base64; print('c ran')"],
+            [python, "-m", "mytool"],
+            [python, "tools/run.py"],
+            [python, "-c", "import site, sys; print(site.ENABLE_USER_SITE, sys.flags.safe_path)"],
+        ):
+            with self.subTest(argv=argv[1:]):
+                outcome = self.act({"type": "run_command", "argv": argv}, runner)
+                self.assertFalse(planted.exists(), f"{argv[1:]} ran planted code: {outcome}")
+        self.assertEqual(self.act({"type": "run_command", "argv": [python, "-c", "import site, sys; print(site.ENABLE_USER_SITE, sys.flags.safe_path)"]}, runner).fields["stdout"], "False True\n")
 
     def test_stdin_is_empty(self) -> None:
         started = time.monotonic()
