@@ -3,7 +3,9 @@
 The policy (rules, a revision and a serial) comes from the control plane and
 is refreshed periodically; a policy whose serial is below the one in force
 (or that changes the rules under the same serial) is never accepted, so an
-older, looser policy cannot be replayed. When the control plane cannot be reached, the last
+older, looser policy cannot be replayed. A policy is known by its content: the
+digest of its rules, never the revision string that comes with them, which
+whoever changes the rules can keep as it was. When the control plane cannot be reached, the last
 policy that was verified keeps being enforced until it is older than the
 configured maximum age; with no valid policy every action is denied. Down,
 timeouts, 5xx and malformed answers all count as "no new policy".
@@ -11,6 +13,8 @@ timeouts, 5xx and malformed answers all count as "no new policy".
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shlex
 import time
@@ -100,6 +104,14 @@ class Policy:
     serial: int
     rules: tuple[Rule, ...]
     verified_at: float
+    # sha256 of the rules as the control plane sent them, in canonical JSON (sorted keys, no spaces, UTF-8).
+    digest: str = ""
+
+
+def rules_digest(rules: Any) -> str:
+    """What a policy's rules are, as a digest: two policies with equal rules have equal digests, whatever their revision."""
+    canonical = json.dumps(rules, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def parse_policy(data: Any, task_id: str, now: float, resolve: Resolver) -> Policy:
@@ -120,7 +132,7 @@ def parse_policy(data: Any, task_id: str, now: float, resolve: Resolver) -> Poli
         )
         for raw in data["rules"]
     ]
-    return Policy(task_id=task_id, revision=data["revision"], serial=data["serial"], rules=tuple(rules), verified_at=now)
+    return Policy(task_id=task_id, revision=data["revision"], serial=data["serial"], rules=tuple(rules), verified_at=now, digest=rules_digest(data["rules"]))
 
 
 @dataclass(frozen=True)
@@ -156,7 +168,8 @@ class PolicyClient:
         self.clock = clock
         self.resolve = resolve
         self._policy: Policy | None = None
-        # The highest serial ever verified, and its revision: nothing below it is accepted, even once it expired.
+        # The highest serial ever verified, and the digest of its rules: nothing below it is accepted, even once it
+        # expired, and nothing else under it.
         self._floor: tuple[int, str] | None = None
         self._last_attempt: float | None = None
         self._expiry_logged = False
@@ -168,19 +181,19 @@ class PolicyClient:
         try:
             policy = parse_policy(self._fetch(), self.task_id, self.clock(), self.resolve)
             if self._floor is not None:
-                serial, revision = self._floor
+                serial, digest = self._floor
                 if policy.serial < serial:
                     raise InvalidPolicy(f"policy serial {policy.serial} is below serial {serial} already in force: an older policy is never accepted")
-                if policy.serial == serial and policy.revision != revision:
-                    raise InvalidPolicy(f"policy revision {policy.revision} reuses serial {serial} of revision {revision}: a changed policy must raise its serial")
+                if policy.serial == serial and policy.digest != digest:
+                    raise InvalidPolicy(f"policy revision {policy.revision} changes the rules of serial {serial} ({digest} in force, {policy.digest} offered): a changed policy must raise its serial")
         except (ControlPlaneError, InvalidPolicy) as error:
             kind = "policy_invalid" if isinstance(error, (InvalidPolicy, ControlPlaneRejected)) else "policy_unavailable"
             self.logger.warning(kind, error=str(error), enforcing=self._policy.revision if self.valid_policy() else None)
             return False
-        if self._policy is None or policy.revision != self._policy.revision:
-            self.logger.info("policy_loaded", revision=policy.revision, rules=len(policy.rules), fetch_ms=round((time.perf_counter() - started) * 1000, 2))
+        if self._policy is None or policy.digest != self._policy.digest or policy.revision != self._policy.revision:
+            self.logger.info("policy_loaded", revision=policy.revision, serial=policy.serial, digest=policy.digest, rules=len(policy.rules), fetch_ms=round((time.perf_counter() - started) * 1000, 2))
         self._policy = policy
-        self._floor = (policy.serial, policy.revision)
+        self._floor = (policy.serial, policy.digest)
         self._expiry_logged = False
         return True
 

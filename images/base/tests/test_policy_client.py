@@ -183,6 +183,11 @@ class PolicySerialTest(PolicyFixture):
         cases = [
             ("lower serial", policy(loose, revision="r0", serial=4), False),
             ("same serial, other rules", policy(loose, revision="r9", serial=5), False),
+            # The revision is a label whoever changes the rules chooses: only the rules' digest says what a policy is.
+            ("same serial and revision, other rules", policy(loose, revision="r5", serial=5), False),
+            ("same serial and revision, one rule reordered", policy(list(reversed(RULES)), revision="r5", serial=5), False),
+            ("same serial and revision, one pattern widened", policy([*RULES[:2], {**RULES[2], "commands": ["echo*"]}, RULES[3]], revision="r5", serial=5), False),
+            ("same rules, keys in another order, new label", policy([dict(reversed(list(rule.items()))) for rule in RULES], revision="r5b", serial=5), True),
             ("same policy again", policy(revision="r5", serial=5), True),
             ("higher serial", policy(revision="r6", serial=6), True),
         ]
