@@ -295,6 +295,10 @@ def main(env: dict[str, str] | None = None, stdin_fd: int = 0) -> int:
     runtime = AgentRuntime(config, logger, client)
     signal.signal(signal.SIGTERM, runtime.request_stop)
     signal.signal(signal.SIGINT, runtime.request_stop)
+    if os.getpid() != 1:
+        # Under another init (docker run --init, tini), PID 1 holds the container log and is dumpable: a command can
+        # write lines into the log through /proc/1/fd/1, and the runtime can be sent SIGSTOP or SIGKILL.
+        logger.warning("not_pid_1", pid=os.getpid(), detail="start the image with its own entrypoint and without --init: the log can then be forged by commands through PID 1")
     logger.info("starting", runtime_version=RUNTIME_VERSION, workspace=str(config.workspace), policy_max_age_s=config.policy_max_age_s, tls_ca_file=str(config.ca_file) if config.ca_file else None)
     try:
         return runtime.run()

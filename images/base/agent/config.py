@@ -21,8 +21,9 @@ from .contract_schema import LIMITS
 TASK_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
-# A credential in the environment is readable by every command through /proc/1/environ (tini, PID 1, runs as the
-# same UID and keeps the environment it was started with), so the runtime refuses to start with one there.
+# A credential in the environment is readable by whoever can inspect the container (docker inspect), and by every
+# command through /proc/1/environ whenever PID 1 is not the non-dumpable runtime (docker run --init), so the runtime
+# refuses to start with one there.
 FORBIDDEN_SECRET_VARIABLES = ("CONTROL_PLANE_TOKEN",)
 TOKEN_FILE_VARIABLE = "CONTROL_PLANE_TOKEN_FILE"
 # Printable ASCII without spaces: a token with whitespace or control characters would be split, folded or echoed oddly

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from .credential_guard import GuardUnavailable, make_undumpable
+
 
 def touch(path: Path) -> None:
     """Refreshes the file's mtime; something other than a regular file in its place is removed and replaced once."""
@@ -62,6 +64,12 @@ def check(path: Path, stale_s: float, now: float | None = None) -> tuple[bool, s
 
 
 def main() -> int:
+    # Like the runtime: a command of the same UID must not reach this process's standard output (what Docker records as
+    # the health check's answer) through /proc/<pid>/fd.
+    try:
+        make_undumpable()
+    except GuardUnavailable:
+        pass  # the check itself still answers; only its output is less protected
     path = Path(os.environ.get("AGENT_HEALTH_FILE", "/tmp/agent-health"))
     stale = float(os.environ.get("AGENT_HEALTH_STALE_S", "15"))
     healthy, detail = check(path, stale)
