@@ -137,15 +137,15 @@ describe('openclaw-base running tasks against the control plane (hardened profil
     await waitFor('healthy', async () => ((await healthOf(run.container)) === 'healthy' ? true : undefined), 20000);
     const toHealthy = Date.now() - started;
     expect(toHealthy).toBeLessThan(15000);
-    // Freeze the runtime process (tini's child) as the agent user: the loop stops, the health check notices.
-    const exec = await run.container.exec({ Cmd: ['sh', '-c', 'kill -STOP $(cat /proc/1/task/1/children)'], User: '1001' });
-    await exec.start({});
+    // Freeze the runtime (PID 1, which nothing inside the container can stop) from the host, as a stuck loop would be:
+    // the health check notices.
+    const runtimePid = ((await run.container.inspect()) as { State: { Pid: number } }).State.Pid;
+    process.kill(runtimePid, 'SIGSTOP');
     await waitFor('unhealthy', async () => ((await healthOf(run.container)) === 'unhealthy' ? true : undefined), 40000);
     // Frozen for longer than the control plane's missed-heartbeat limit: it has marked the task lost, and a resumed
     // runtime is turned away (410) and exits instead of running a task someone may have rescheduled.
     expect(harness.task(taskId).state).toBe('lost');
-    const resume = await run.container.exec({ Cmd: ['sh', '-c', 'kill -CONT $(cat /proc/1/task/1/children)'], User: '1001' });
-    await resume.start({});
+    process.kill(runtimePid, 'SIGCONT');
     const { exitCode, lines } = await run.exited;
     expect({ exitCode, last: lines.at(-1)!.event }).toEqual({ exitCode: 3, last: 'task_rejected' });
   });

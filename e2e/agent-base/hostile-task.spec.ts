@@ -254,13 +254,15 @@ print('found ' + ' '.join(found) if found else f'clean after {looked} reads')
     expect(lines.at(-1)!.event).toBe('stopped');
   });
 
-  it('a lost runtime is noticed: a command kills the runtime and the control plane marks the task lost after the missed heartbeats', async () => {
+  it('a lost runtime is noticed: the container dies under a command and the control plane marks the task lost after the missed heartbeats', async () => {
     const own = await startHarness({ heartbeatIntervalS: 0.5, lostAfterMissedHeartbeats: 3 });
     try {
-      const taskId = own.createTask([sh('kill-runtime', 'kill -9 $PPID; sleep 5')], { closeWhenEmpty: false });
+      // A command can no longer kill its runtime (PID 1: see audit-trail.spec.ts); the engine can, as an OOM kill would.
+      const taskId = own.createTask([sh('long', 'sleep 30')], { closeWhenEmpty: false });
       const run = await startAgent(own, taskId);
       await waitFor('the runtime to register', () => own.task(taskId).registered_agent ?? undefined);
       expect(own.task(taskId).state).toBe('running');
+      await run.container.kill();
       await run.exited;
       const lost = await waitFor('the task to be marked lost', () => (own.task(taskId).state === 'lost' ? own.task(taskId) : undefined), 15000);
       expect(lost.state).toBe('lost');

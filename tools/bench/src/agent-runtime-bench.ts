@@ -47,7 +47,7 @@ export async function benchAgentRuntime(table: ResultsTable, rounds: number, eng
     const idle = await startAgent(harness, idleTask);
     await waitFor('registration', () => harness.task(idleTask).registered_agent ?? undefined);
     await new Promise((r) => setTimeout(r, 3000));
-    const exec = await idle.container.exec({ Cmd: ['sh', '-c', 'read pid rest < /proc/1/task/1/children; grep VmRSS /proc/$pid/status'], User: '1001', AttachStdout: true });
+    const exec = await idle.container.exec({ Cmd: ['grep', 'VmRSS', '/proc/1/status'], User: '1001', AttachStdout: true });
     const stream = await exec.start({});
     const chunks: Buffer[] = [];
     for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
