@@ -28,6 +28,7 @@ from .actions import Prepared
 from .contract_schema import ContractViolation, check
 from .control_plane import ControlPlaneError, ControlPlaneRejected
 from .logs import JsonLogger
+from .program_classes import ProgramClasses
 
 
 
@@ -77,6 +78,8 @@ class Rule:
     actions: tuple[str, ...]
     commands: tuple[CommandPattern, ...] | None
     paths: tuple[str, ...] | None
+    # The rule's author accepts that what it lets run may run anything, deny rules notwithstanding.
+    arbitrary_code: bool = False
 
     def matches(self, prepared: Prepared) -> bool:
         """A rule with `commands` speaks only of commands, one with `paths` only of file actions; one with neither, of every action of its types.
@@ -129,6 +132,7 @@ def parse_policy(data: Any, task_id: str, now: float, resolve: Resolver) -> Poli
             tuple(raw["actions"]),
             tuple(CommandPattern.parse(text, resolve) for text in raw["commands"]) if "commands" in raw else None,
             tuple(raw["paths"]) if "paths" in raw else None,
+            raw.get("arbitrary_code") is True,
         )
         for raw in data["rules"]
     ]
@@ -159,6 +163,7 @@ class PolicyClient:
         logger: JsonLogger,
         clock: Callable[[], float] = time.monotonic,
         resolve: Resolver = lambda _program: None,
+        programs: ProgramClasses | None = None,
     ):
         self._fetch = fetch
         self.task_id = task_id
@@ -167,6 +172,7 @@ class PolicyClient:
         self.logger = logger
         self.clock = clock
         self.resolve = resolve
+        self.programs = ProgramClasses() if programs is None else programs
         self._policy: Policy | None = None
         # The highest serial ever verified, and the digest of its rules: nothing below it is accepted, even once it
         # expired, and nothing else under it.
@@ -222,6 +228,26 @@ class PolicyClient:
         self.logger.info("audit", **decision.as_dict())
         return decision
 
+    def _deny_bypass(self, policy: Policy, prepared: Prepared, allow: Rule) -> str | None:
+        """Why `allow` may not let this command run: it is no plain program of the image, and a deny rule is in force.
+
+        Such a program can run the denied command, or open the denied path, for
+        the task (`x86_64 /usr/bin/rm`, `sdiff --diff-program=...`), whatever
+        name it is called by: only a rule that says `arbitrary_code` lets it run.
+        """
+        if prepared.action["type"] != "run_command" or allow.arbitrary_code or self.programs.is_plain(prepared.executable):
+            return None
+        deny = next((rule for rule in policy.rules if rule.effect == "deny"), None)
+        if deny is None:
+            return None
+        program = prepared.executable or prepared.action["argv"][0]
+        called = os.path.basename(prepared.action["argv"][0])
+        alias = "" if os.path.basename(program) == called else f" (called as {called})"
+        return (
+            f"{program}{alias} is not a plain program of this image (it may run other programs), so it could do what deny rule "
+            f"{deny.id!r} forbids; allow rule {allow.id!r} needs \"arbitrary_code\": true to let it run"
+        )
+
     def evaluate(self, prepared: Prepared) -> Decision:
         action_id = prepared.action["id"]
         action_type = prepared.action["type"]
@@ -232,9 +258,14 @@ class PolicyClient:
         else:
             matching = [rule for rule in policy.rules if rule.matches(prepared)]
             deny = next((rule for rule in matching if rule.effect == "deny"), None)
-            allow = next((rule for rule in matching if rule.effect == "allow"), None)
+            allows = [rule for rule in matching if rule.effect == "allow"]
+            # A rule that says arbitrary_code accepts what any program does; prefer it, so its reason is the one shown.
+            allow = next((rule for rule in allows if rule.arbitrary_code), allows[0] if allows else None)
+            bypass = self._deny_bypass(policy, prepared, allow) if allow and not deny else None
             if deny:
                 decision = Decision(str(uuid.uuid4()), action_id, action_type, False, deny.id, policy.revision, "denied by rule")
+            elif bypass:
+                decision = Decision(str(uuid.uuid4()), action_id, action_type, False, allow.id, policy.revision, bypass)
             elif allow:
                 decision = Decision(str(uuid.uuid4()), action_id, action_type, True, allow.id, policy.revision, "allowed by rule")
             else:

@@ -7,6 +7,7 @@ import unittest
 from pathlib import Path
 
 from agent.actions import ActionRunner, resolve_program
+from agent.program_classes import ProgramClasses
 from agent.contract_schema import validate
 from agent.control_plane import ControlPlaneUnavailable, MalformedResponse
 from agent.logs import JsonLogger
@@ -175,6 +176,78 @@ class RulesMeanWhatTheySayTest(PolicyFixture):
         self.assertTrue(self.client.refresh())
         self.assertTrue(self.decide(type="run_command", argv=["ls"]).allowed)
         self.assertFalse(self.decide(type="run_command", argv=["ls", "/"]).allowed)
+
+
+class DenyBypassTest(PolicyFixture):
+    """A deny rule cannot be walked around through an allowed program that runs programs, under any name it has.
+
+    The control plane refuses such a policy by program name; the runtime decides
+    from the image's files (agent/program_classes.py), so a name no list knows
+    (setarch installed as i386 or x86_64, a copy or a link in the workspace) is
+    refused too.
+    """
+
+    RUNNERS = [
+        # (argv, why it can run the denied command)
+        (["i386", "/usr/bin/rm", "data.txt"], "setarch under another name runs its argument"),
+        (["linux64", "/bin/sh", "-c", "rm data.txt"], "setarch again, giving a shell"),
+        (["setarch", "x86_64", "rm", "data.txt"], "setarch itself"),
+        (["sdiff", "--diff-program=/usr/bin/rm", "data.txt", "data.txt"], "sdiff runs the diff program it is given"),
+        (["diff3", "--diff-program=/usr/bin/rm", "a", "b", "c"], "so does diff3"),
+        (["ldd", "/workspace/tool"], "a shell script that runs the dynamic loader on its argument"),
+        (["env", "rm", "data.txt"], "env runs its argument"),
+        (["sort", "--compress-program=rm", "data.txt"], "sort's --compress-program"),
+        (["python3", "-c", "import os; os.remove('data.txt')"], "an interpreter"),
+    ]
+
+    def policy_with(self, allow: dict) -> None:
+        self.answers = [policy([allow, {"id": "no-rm", "effect": "deny", "actions": ["run_command"], "commands": ["rm *"]}])]
+        self.assertTrue(self.client.refresh())
+
+    def test_programs_that_run_programs_are_refused_next_to_a_deny_rule(self) -> None:
+        programs = sorted({argv[0] for argv, _ in self.RUNNERS})
+        self.policy_with({"id": "tools", "effect": "allow", "actions": ["run_command"], "commands": [f"{p} *" for p in programs] + ["cat *"]})
+        for argv, why in self.RUNNERS:
+            if resolve_program(argv[0], SEARCH_PATH, str(self.root)) is None:
+                continue  # not installed where this runs
+            with self.subTest(argv=argv[0], why=why):
+                decision = self.decide(type="run_command", argv=argv)
+                self.assertFalse(decision.allowed)
+                self.assertEqual(decision.matched_rule, "tools")
+                self.assertIn("is not a plain program of this image", decision.reason)
+                self.assertIn("'no-rm'", decision.reason)
+        self.assertTrue(self.decide(type="run_command", argv=["cat", "data.txt"]).allowed)
+        self.assertIn("(called as i386)", self.decide(type="run_command", argv=["i386", "rm"]).reason)
+
+    def test_any_program_allowed_means_only_plain_ones_next_to_a_deny_rule(self) -> None:
+        self.policy_with({"id": "anything", "effect": "allow", "actions": ["run_command"], "commands": ["* *"]})
+        self.assertTrue(self.decide(type="run_command", argv=["cat", "data.txt"]).allowed)
+        self.assertFalse(self.decide(type="run_command", argv=["i386", "/usr/bin/rm", "data.txt"]).allowed)
+        self.assertEqual(self.decide(type="run_command", argv=["rm", "data.txt"]).reason, "denied by rule")
+
+    def test_a_copy_or_a_link_in_the_workspace_is_never_plain(self) -> None:
+        cat = resolve_program("cat", SEARCH_PATH, str(self.root))
+        shutil.copy(cat, self.root / "mycat")
+        setarch = resolve_program("setarch", SEARCH_PATH, str(self.root))
+        os.symlink(setarch, self.root / "cat-alias")
+        self.policy_with({"id": "local", "effect": "allow", "actions": ["run_command"], "commands": [f"{self.root}/mycat *", f"{self.root}/cat-alias *"]})
+        self.assertFalse(self.decide(type="run_command", argv=[f"{self.root}/mycat", "x"]).allowed)
+        self.assertFalse(self.decide(type="run_command", argv=[f"{self.root}/cat-alias", "rm", "x"]).allowed)
+
+    def test_arbitrary_code_or_no_deny_rule_lets_them_run(self) -> None:
+        self.policy_with({"id": "tools", "effect": "allow", "actions": ["run_command"], "commands": ["i386 *"], "arbitrary_code": True})
+        self.assertTrue(self.decide(type="run_command", argv=["i386", "rm", "x"]).allowed)
+        self.answers = [policy([{"id": "tools", "effect": "allow", "actions": ["run_command"], "commands": ["i386 *"]}], serial=2)]
+        self.assertTrue(self.client.refresh())
+        self.assertTrue(self.decide(type="run_command", argv=["i386", "rm", "x"]).allowed)
+
+    def test_a_listed_file_that_is_not_a_root_owned_elf_is_not_plain(self) -> None:
+        script = self.root / "tool"
+        script.write_text("#!/bin/sh\n")
+        script.chmod(0o755)
+        self.assertFalse(ProgramClasses([str(script)]).is_plain(str(script)))
+        self.assertEqual(len(ProgramClasses([str(script), "/nonexistent"])), 0)
+        self.assertTrue(ProgramClasses(["/bin/cat"]).is_plain(resolve_program("cat", SEARCH_PATH, str(self.root))))
 
 
 class PolicySerialTest(PolicyFixture):
