@@ -37,7 +37,7 @@ export const EXEC_WRAPPER_PROGRAMS: Readonly<Record<string, readonly string[]>> 
   'exec wrappers (run the command they are given)': [
     'env', 'xargs', 'find', 'parallel', 'timeout', 'nice', 'nohup', 'stdbuf', 'unbuffer', 'setsid', 'ionice', 'chrt', 'taskset', 'numactl', 'prlimit', 'cpulimit', 'flock', 'time',
     'multitime', 'hyperfine', 'watch', 'entr', 'script', 'screen', 'tmux', 'rlwrap', 'strace', 'ltrace', 'valgrind', 'perf', 'catchsegv', 'run-parts', 'logsave', 'setarch',
-    'linux32', 'linux64', 'split', 'sort', 'fakeroot', 'fakechroot', 'faketime', 'firejail', 'bwrap', 'proxychains', 'proxychains4', 'torsocks', 'xvfb-run', 'dbus-run-session', 'dbus-launch',
+    'linux32', 'linux64', 'i386', 'x86_64', 'uname26', 'sdiff', 'diff3', 'ldd', 'pldd', 'getconf', 'install', 'runcon', 'choom', 'uclampset', 'scriptlive', 'pager', 'split', 'sort', 'fakeroot', 'fakechroot', 'faketime', 'firejail', 'bwrap', 'proxychains', 'proxychains4', 'torsocks', 'xvfb-run', 'dbus-run-session', 'dbus-launch',
     'ssh-agent', 'mpirun', 'mpiexec', 'srun', 'at', 'batch', 'crontab', 'systemd-run', 'start-stop-daemon', 'daemonize', 'chpst', 'xterm',
     'sudo', 'sudoedit', 'su', 'doas', 'pkexec', 'runuser', 'sg', 'newgrp', 'setpriv', 'capsh', 'chroot', 'unshare', 'nsenter', 'ip', 'systemd-nspawn',
   ],
@@ -91,8 +91,12 @@ function wrapperAllowedBy(rule: PolicyRule): string | undefined {
  * `"arbitrary_code": true`: its author knows the deny rules do not bind
  * what runs under it.
  *
- * Static: a program is judged by its name, so a wrapper under another name
- * (a copy or symlink of bash as /usr/local/bin/tool) goes unnoticed.
+ * Static, and only a first warning: a program is judged by its name, so a
+ * wrapper under another name (a copy or symlink of bash as
+ * /usr/local/bin/tool, setarch as an alias no list knows) passes here. The
+ * runtime decides from the image's own files (images/base/agent/
+ * program_classes.py): next to a deny rule it runs only programs the image
+ * lists as plain, whatever their name.
  */
 export function policyContradictions(rules: readonly PolicyRule[]): PolicyContradiction[] {
   const denies = rules.filter((rule) => rule.effect === 'deny');
