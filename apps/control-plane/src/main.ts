@@ -1,6 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { buildControlPlane, generateOperatorToken, LOST_TASK_DEFAULTS, PolicyUnavailable, type ControlPlane } from '@taskforge/control-plane-server';
+import { chmodSync, existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { buildControlPlane, generateOperatorToken, LOST_TASK_DEFAULTS, PolicyUnavailable, TASK_CAP_DEFAULTS, type ControlPlane } from '@taskforge/control-plane-server';
+
+/** The repository this file lives in: the default data directory is under its dist/. */
+const REPO_ROOT = resolve(__dirname, '../../..');
 
 // Every refusal here is one line on stderr and exit 2: a configuration problem, for the operator to fix.
 function fail(message: string): never {
@@ -24,6 +28,47 @@ function numberFromEnv(variable: string, fallback: number, integer: boolean): nu
   return value;
 }
 
+/** PostgreSQL for several replicas (CONTROL_PLANE_DATABASE_URL, or a file holding it); SQLite when neither is set. */
+function databaseUrl(): string | undefined {
+  const file = process.env.CONTROL_PLANE_DATABASE_URL_FILE;
+  const value = process.env.CONTROL_PLANE_DATABASE_URL;
+  if (file && value) fail('set CONTROL_PLANE_DATABASE_URL_FILE or CONTROL_PLANE_DATABASE_URL, not both');
+  const url = file ? readConfigFile('CONTROL_PLANE_DATABASE_URL_FILE', file).trim() : value;
+  if (!url) return undefined;
+  // The URL holds a password: name the variable, never echo the value.
+  if (!/^postgres(ql)?:\/\//.test(url)) fail(`CONTROL_PLANE_DATABASE_URL${file ? '_FILE' : ''} must be a postgres://user:password@host:port/database URL`);
+  return url;
+}
+
+/**
+ * CONTROL_PLANE_SOCKET: a unix socket instead of host and port. A socket file
+ * left by a previous run is removed; anything else at the path, or a socket
+ * another process still answers on, is refused.
+ */
+async function socketPath(): Promise<string | undefined> {
+  const raw = process.env.CONTROL_PLANE_SOCKET;
+  if (!raw) return undefined;
+  const path = resolve(raw);
+  if (!existsSync(dirname(path))) fail(`CONTROL_PLANE_SOCKET=${raw}: directory ${dirname(path)} does not exist; create it or choose another path`);
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    return path;
+  }
+  if (!stat.isSocket()) fail(`CONTROL_PLANE_SOCKET=${raw} exists and is not a socket; remove it or choose another path`);
+  const answered = await new Promise<boolean>((done) => {
+    const probe = connect(path, () => {
+      probe.destroy();
+      done(true);
+    });
+    probe.on('error', () => done(false));
+  });
+  if (answered) fail(`CONTROL_PLANE_SOCKET=${raw}: another process listens on it; stop it or choose another path`);
+  unlinkSync(path);
+  return path;
+}
+
 function operatorToken(): string {
   const file = process.env.CONTROL_PLANE_OPERATOR_TOKEN_FILE;
   const value = process.env.CONTROL_PLANE_OPERATOR_TOKEN;
@@ -44,6 +89,9 @@ function tls(): { key: Buffer; cert: Buffer } | undefined {
   return { cert: Buffer.from(readConfigFile('CONTROL_PLANE_TLS_CERT_FILE', certFile)), key: Buffer.from(readConfigFile('CONTROL_PLANE_TLS_KEY_FILE', keyFile)) };
 }
 
+const dataDir = resolve(process.env.CONTROL_PLANE_DATA_DIR || resolve(REPO_ROOT, 'dist/control-plane'));
+const database = databaseUrl();
+const storeSetting = database ? `CONTROL_PLANE_DATABASE_URL${process.env.CONTROL_PLANE_DATABASE_URL_FILE ? '_FILE' : ''}` : `CONTROL_PLANE_DATA_DIR=${dataDir}`;
 const host = process.env.CONTROL_PLANE_HOST ?? '127.0.0.1';
 const port = Number(process.env.CONTROL_PLANE_PORT ?? 8000);
 const policyFile = resolve(process.env.CONTROL_PLANE_POLICY_FILE ?? resolve(__dirname, '../policies.example.json'));
@@ -58,6 +106,10 @@ try {
     operatorToken: operatorToken(),
     heartbeatIntervalS: numberFromEnv('CONTROL_PLANE_HEARTBEAT_INTERVAL_S', LOST_TASK_DEFAULTS.heartbeatIntervalS, false),
     lostAfterMissedHeartbeats: numberFromEnv('CONTROL_PLANE_LOST_AFTER_MISSED_HEARTBEATS', LOST_TASK_DEFAULTS.lostAfterMissedHeartbeats, true),
+    ...(database ? { databaseUrl: database } : { dataDir }),
+    maxTaskActions: numberFromEnv('CONTROL_PLANE_MAX_TASK_ACTIONS', TASK_CAP_DEFAULTS.maxTaskActions, true),
+    maxTaskBytes: numberFromEnv('CONTROL_PLANE_MAX_TASK_BYTES', TASK_CAP_DEFAULTS.maxTaskBytes, true),
+    maxStoredBytes: numberFromEnv('CONTROL_PLANE_MAX_STORED_BYTES', TASK_CAP_DEFAULTS.maxStoredBytes, true),
     tls: tlsOptions,
     logger: true,
   });
@@ -68,15 +120,27 @@ try {
   fail(`cannot start: ${(error as Error).message}`);
 }
 
-if (!tlsOptions && !/^(127\.|::1$|localhost$)/.test(host)) {
-  console.error(`[control-plane] serving plain HTTP on ${host}: tokens cross the network in clear; set CONTROL_PLANE_TLS_CERT_FILE and CONTROL_PLANE_TLS_KEY_FILE`);
+const { app } = controlPlane;
+
+async function serve(): Promise<void> {
+  const socket = await socketPath();
+  if (!socket && !tlsOptions && !/^(127\.|::1$|localhost$)/.test(host)) {
+    console.error(`[control-plane] serving plain HTTP on ${host}: tokens cross the network in clear; set CONTROL_PLANE_TLS_CERT_FILE and CONTROL_PLANE_TLS_KEY_FILE`);
+  }
+  // The store opens first (PostgreSQL may be unreachable or refuse the password): its own one-line error, not a listen error.
+  await Promise.resolve(app.ready()).catch((error: Error) => fail(`cannot open the task store (${storeSetting}): ${error.message}`));
+  let address: string;
+  try {
+    address = socket ? await app.listen({ path: socket }) : await app.listen({ host, port });
+  } catch (error) {
+    console.error(`[control-plane] cannot listen on ${socket ?? `${host}:${port}`}: ${(error as Error).message}; set ${socket ? 'CONTROL_PLANE_SOCKET' : 'CONTROL_PLANE_PORT or CONTROL_PLANE_HOST'}.`);
+    process.exit(1);
+  }
+  // A container's user (any UID) connects to a socket mounted into it; the socket is the boundary, the tokens the credential.
+  if (socket) chmodSync(socket, 0o666);
+  app.log.info(`control plane on ${socket ? `unix:${socket}` : address}, policies from ${policyFile}, tasks in ${database ? 'PostgreSQL' : dataDir}`);
 }
 
-const { app } = controlPlane;
-app.listen({ host, port }).then(
-  (address) => app.log.info(`control plane on ${address}, policies from ${policyFile}`),
-  (error: Error) => {
-    console.error(`[control-plane] cannot listen on ${host}:${port}: ${error.message}; set CONTROL_PLANE_PORT or CONTROL_PLANE_HOST.`);
-    process.exit(1);
-  },
-);
+void serve();
+// Closing commits nothing new (every request commits its own transaction); it ends the PostgreSQL connections and the SQLite WAL cleanly.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void app.close().then(() => process.exit(0)));

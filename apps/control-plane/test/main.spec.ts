@@ -36,7 +36,8 @@ function startMain(env: Record<string, string>): Promise<Started> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CONTROL_PLANE_')));
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: REPO_ROOT,
-    env: { ...inherited, CONTROL_PLANE_HOST: '127.0.0.1', CONTROL_PLANE_PORT: '0', CONTROL_PLANE_POLICY_FILE: file(GOOD_POLICY), ...env },
+    // A data directory of each start's own unless the test names one (a restart on the same data).
+    env: { ...inherited, CONTROL_PLANE_HOST: '127.0.0.1', CONTROL_PLANE_PORT: '0', CONTROL_PLANE_POLICY_FILE: file(GOOD_POLICY), CONTROL_PLANE_DATA_DIR: mkdtempSync(join(dir, 'data-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.push(child);

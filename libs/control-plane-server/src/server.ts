@@ -4,7 +4,9 @@ import { action, actionResult, CONTRACT_LIMITS, heartbeat, registerRequest } fro
 import { bearerToken, hashToken, MIN_OPERATOR_TOKEN_CHARS, tokenMatches } from './credentials';
 import { LOST_TASK_DEFAULTS, LostTaskSweeper } from './lost-tasks';
 import { PolicyFile, PolicyUnavailable } from './policy-file';
-import { ActionRefused, TaskConflict, TaskStore, UnknownTask } from './task-store';
+import { openTaskStore } from './open-task-store';
+import { ResultNotStored, StoreFull, TaskQuotaExceeded, type TaskCaps } from './task-caps';
+import { ActionRefused, TaskConflict, UnknownTask, type TaskStore } from './task-store';
 
 export interface ControlPlaneOptions {
   policyFile: string;
@@ -14,6 +16,18 @@ export interface ControlPlaneOptions {
   heartbeatIntervalS?: number;
   /** A running task whose agent is silent for heartbeatIntervalS × this becomes lost; default 3. */
   lostAfterMissedHeartbeats?: number;
+  /** SQLite: the directory of `control-plane.db` (created when missing). With neither this nor databaseUrl nor store, a temporary directory removed on close. */
+  dataDir?: string;
+  /** PostgreSQL (`postgres://user:password@host:5432/db`) instead of SQLite: several replicas serving the same tasks. */
+  databaseUrl?: string;
+  /** A store the caller made, opens and closes (its caps are its own); instead of dataDir or databaseUrl. */
+  store?: TaskStore;
+  /** Actions one task may be given over its life, and so results it may have; default 10,000. */
+  maxTaskActions?: TaskCaps['maxTaskActions'];
+  /** Bytes (JSON) of one task's actions and results; default 64 MiB. */
+  maxTaskBytes?: TaskCaps['maxTaskBytes'];
+  /** Bytes (JSON) of every task's actions and results; default 4 GiB. */
+  maxStoredBytes?: TaskCaps['maxStoredBytes'];
   /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   logger?: FastifyServerOptions['logger'];
@@ -48,11 +62,25 @@ function checkOptions(options: ControlPlaneOptions): Required<Pick<ControlPlaneO
   const lostAfterMissedHeartbeats = options.lostAfterMissedHeartbeats ?? LOST_TASK_DEFAULTS.lostAfterMissedHeartbeats;
   if (!(Number.isFinite(heartbeatIntervalS) && heartbeatIntervalS > 0)) throw new Error(`heartbeatIntervalS must be a positive number, not ${heartbeatIntervalS}`);
   if (!(Number.isInteger(lostAfterMissedHeartbeats) && lostAfterMissedHeartbeats > 0)) throw new Error(`lostAfterMissedHeartbeats must be a positive integer, not ${lostAfterMissedHeartbeats}`);
+  const storage = [options.dataDir && 'dataDir', options.databaseUrl && 'databaseUrl', options.store && 'store'].filter(Boolean);
+  if (storage.length > 1) throw new Error(`give one of dataDir, databaseUrl and store, not ${storage.join(' and ')}`);
   return { heartbeatIntervalS, lostAfterMissedHeartbeats };
 }
 
+/** The store the options name, and whether the control plane opens and closes it (not when the caller gave it). */
+function storeOf(options: ControlPlaneOptions): { tasks: TaskStore; owned: boolean } {
+  const caps = { maxTaskActions: options.maxTaskActions, maxTaskBytes: options.maxTaskBytes, maxStoredBytes: options.maxStoredBytes };
+  if (options.store) {
+    if (Object.values(caps).some((cap) => cap !== undefined)) throw new Error('give the caps to the store you pass, not to buildControlPlane');
+    return { tasks: options.store, owned: false };
+  }
+  return { tasks: openTaskStore(options, caps), owned: true };
+}
+
 /**
- * The control plane's HTTP API; `listen` is the caller's.
+ * The control plane's HTTP API; `listen` is the caller's. The store opens with
+ * the app (`ready()`, `listen()`, the first `inject()`) and, unless the caller
+ * gave it, closes with it.
  *
  * Two credentials, never interchangeable: the operator token for the routes
  * that create and steer tasks, and one agent token per task (issued when the
@@ -65,13 +93,19 @@ export function buildControlPlane(options: ControlPlaneOptions): ControlPlane {
   const common = { logger: options.logger ?? false, bodyLimit: CONTRACT_LIMITS.maxMessageBytes };
   // Both server kinds expose the same routing API; only listen() differs in protocol.
   const app = (options.tls ? Fastify({ ...common, https: { key: options.tls.key, cert: options.tls.cert } }) : Fastify(common)) as unknown as FastifyInstance;
-  const tasks = new TaskStore();
+  const { tasks, owned } = storeOf(options);
   const policies = new PolicyFile(options.policyFile);
-  const lostTasks = new LostTaskSweeper(tasks, timing);
+  const lostTasks = new LostTaskSweeper(tasks, timing, (error) => app.log.error(`lost-task sweep failed: ${error.message}`));
   const operatorTokenHash = hashToken(options.operatorToken);
 
-  app.addHook('onReady', async () => lostTasks.start());
-  app.addHook('onClose', async () => lostTasks.stop());
+  app.addHook('onReady', async () => {
+    if (owned) await tasks.open();
+    lostTasks.start();
+  });
+  app.addHook('onClose', async () => {
+    await lostTasks.stop();
+    if (owned) await tasks.close();
+  });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof z.ZodError) {
@@ -81,6 +115,11 @@ export function buildControlPlane(options: ControlPlaneOptions): ControlPlane {
     if (error instanceof UnknownTask) return reply.code(404).send({ error: error.message });
     if (error instanceof TaskConflict) return reply.code(409).send({ error: error.message });
     if (error instanceof ActionRefused) return reply.code(400).send({ error: error.message });
+    // Over a cap: 413 when the request does not fit in its task's quota; 507 when the store as a whole is full.
+    if (error instanceof TaskQuotaExceeded) return reply.code(413).send({ error: error.message });
+    if (error instanceof StoreFull) return reply.code(507).send({ error: error.message });
+    // A result over a cap, whichever: 413, since the runtime drops (and logs) a result on a 4xx and retries a 5xx without end.
+    if (error instanceof ResultNotStored) return reply.code(413).send({ error: error.message });
     if (error instanceof PolicyUnavailable) return reply.code(503).send({ error: error.message });
     if (error.statusCode !== undefined && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message });
     request.log.error(error);
@@ -98,43 +137,44 @@ export function buildControlPlane(options: ControlPlaneOptions): ControlPlane {
     });
     operator.post('/v1/tasks', async (request, reply) => {
       const body = createTask.parse(request.body ?? {});
-      const { task, agentToken } = tasks.create(body.actions, { taskId: body.task_id, closeWhenEmpty: body.close_when_empty });
+      const { task, agentToken } = await tasks.create(body.actions, { taskId: body.task_id, closeWhenEmpty: body.close_when_empty });
       const created: CreateTaskResponse = { task_id: task.task_id, agent_token: agentToken };
       return reply.code(201).send(created);
     });
     operator.post<TaskParams>('/v1/tasks/:taskId/actions', async (request) => {
-      const task = tasks.enqueue(request.params.taskId, z.array(action).parse(request.body));
-      return { queued: task.queued.length };
+      const task = await tasks.enqueue(request.params.taskId, z.array(action).parse(request.body));
+      return { queued: task.queued };
     });
-    operator.post<TaskParams>('/v1/tasks/:taskId/close', async (request) => ({ task_id: tasks.close(request.params.taskId).task_id }));
-    operator.get<TaskParams>('/v1/tasks/:taskId', async (request) => tasks.get(request.params.taskId));
+    operator.post<TaskParams>('/v1/tasks/:taskId/close', async (request) => ({ task_id: (await tasks.closeTask(request.params.taskId)).task_id }));
+    operator.get<TaskParams>('/v1/tasks/:taskId', async (request) => await tasks.get(request.params.taskId));
   });
 
   // The agent runtime's side of the contract: each task's own agent token, nothing else.
   app.register(async (agent) => {
     agent.addHook('onRequest', async (request: FastifyRequest<TaskParams>, reply) => {
       const { taskId } = request.params;
-      if (!tasks.agentTokenMatches(taskId, bearerToken(request.headers.authorization))) return unauthorized(reply, 'missing or wrong agent token for this task');
-      lostTasks.check(taskId);
-      const task = tasks.get(taskId);
+      if (!(await tasks.agentTokenMatches(taskId, bearerToken(request.headers.authorization)))) return unauthorized(reply, 'missing or wrong agent token for this task');
+      await lostTasks.check(taskId);
+      if (await lostTasks.noteAgentRequest(taskId)) return;
+      // Lost or done, by now: perhaps just, on another replica.
+      const task = await tasks.summary(taskId);
       if (task.state === 'lost') return reply.code(410).send({ error: `task ${taskId} is lost: ${task.lost_reason}; it is served no more` });
-      if (task.state === 'done') return reply.code(410).send({ error: `task ${taskId} is done; it is served no more` });
-      tasks.noteAgentRequest(taskId);
+      return reply.code(410).send({ error: `task ${taskId} is done; it is served no more` });
     });
     agent.post<TaskParams>('/v1/tasks/:taskId/register', async (request) => {
-      const task = tasks.register(request.params.taskId, registerRequest.parse(request.body).agent);
+      const task = await tasks.register(request.params.taskId, registerRequest.parse(request.body).agent);
       return { task_id: task.task_id, heartbeat_interval_s: timing.heartbeatIntervalS };
     });
     agent.get<TaskParams>('/v1/tasks/:taskId/policy', async (request) => policies.policyFor(request.params.taskId));
-    agent.get<TaskParams>('/v1/tasks/:taskId/actions/next', async (request) => tasks.next(request.params.taskId));
+    agent.get<TaskParams>('/v1/tasks/:taskId/actions/next', async (request) => await tasks.next(request.params.taskId));
     agent.post<{ Params: { taskId: string; actionId: string } }>('/v1/tasks/:taskId/actions/:actionId/result', async (request, reply) => {
       const result = actionResult.parse(request.body);
       if (result.action_id !== request.params.actionId) return reply.code(400).send({ error: `result is for ${result.action_id}, not ${request.params.actionId}` });
-      const outcome = tasks.record(request.params.taskId, result);
+      const outcome = await tasks.record(request.params.taskId, result);
       return outcome === 'repeated' ? { recorded: true, repeated: true } : { recorded: true };
     });
     agent.post<TaskParams>('/v1/tasks/:taskId/heartbeat', async (request) => {
-      tasks.heartbeat(request.params.taskId, heartbeat.parse(request.body));
+      await tasks.heartbeat(request.params.taskId, heartbeat.parse(request.body));
       return { ok: true };
     });
   });

@@ -1,11 +1,8 @@
-import { performance } from 'node:perf_hooks';
-import { isDeepStrictEqual } from 'node:util';
-import { randomUUID } from 'node:crypto';
 import { CONTRACT_LIMITS, type Action, type ActionResult, type Heartbeat, type NextActionResponse, type RegisterRequest } from '@taskforge/agent-contract';
-import { issueAgentToken, tokenMatches } from './credentials';
 
 export type TaskState = 'queued' | 'running' | 'done' | 'lost';
 
+/** What `GET /v1/tasks/:id` answers: a task with its queue, what was dispatched and every result. */
 export interface TaskRecord {
   task_id: string;
   /** queued until the agent registers; lost when a running task's agent went silent; done when it was told so. */
@@ -25,6 +22,18 @@ export interface TaskRecord {
   created_at: string;
 }
 
+/** A task without its actions and results: what the agent routes and the lost-task sweep look at, at the cost of one row. */
+export interface TaskSummary {
+  task_id: string;
+  state: TaskState;
+  close_when_empty: boolean;
+  lost_reason: string | null;
+  /** How many authenticated agent requests the task has had: a change means its agent is alive (see lost-tasks.ts). */
+  agent_requests: number;
+  /** Actions still waiting to be dispatched. */
+  queued: number;
+}
+
 /**
  * The largest action (JSON, UTF-8 bytes) a task accepts: the runtime receives
  * it wrapped in a next-action answer (`{"action": ...}`), which must fit in
@@ -41,173 +50,82 @@ export class TaskConflict extends Error {}
 /** 400: an action the runtime could not receive. */
 export class ActionRefused extends Error {}
 
-interface Entry {
-  task: TaskRecord;
-  /** SHA-256 of the task's agent token; the token itself is never kept. */
-  agentTokenHash: Buffer;
-  /** Monotonic clock (ms) of the agent's last authenticated request, or of the task's creation: wall-clock jumps must neither lose a task nor keep one alive. */
-  lastAgentRequestMs: number;
-  /** Every action id ever added to the task, so a result and a new action can be checked against them. */
-  actionIds: Set<string>;
-  dispatched: Set<string>;
-  results: Map<string, ActionResult>;
-}
-
 /**
- * Tasks, their action queues and results, in memory. Maps and Sets only: task
- * and action ids are arbitrary strings (`constructor`, `__proto__`) and must
- * never reach an object's prototype.
+ * Tasks, their action queues and results, in a database (SQLite for one
+ * control plane, PostgreSQL for several replicas), never accumulated in
+ * memory: a restart loses nothing, and what a task may store is capped
+ * (task-caps.ts). Every method is one transaction; replicas sharing a
+ * database never dispatch one action twice.
  */
-export class TaskStore {
-  private readonly entries = new Map<string, Entry>();
-  private readonly now = () => performance.now();
-
+export interface TaskStore {
+  /** Creates the tables when missing; called once before anything else. */
+  open(): Promise<void>;
+  /** Closes the connection(s); the records stay in the database. */
+  close(): Promise<void>;
   /** Creates a task; the agent token comes back here once and is kept only as a hash. */
-  create(actions: Action[], options: { taskId?: string; closeWhenEmpty?: boolean } = {}): { task: TaskRecord; agentToken: string } {
-    const taskId = options.taskId ?? `task-${randomUUID()}`;
-    if (this.entries.has(taskId)) throw new TaskConflict(`task ${taskId} already exists; pick another id`);
-    const actionIds = new Set<string>();
-    checkActions(taskId, actionIds, actions);
-    const { token, hash } = issueAgentToken();
-    const task: TaskRecord = {
-      task_id: taskId,
-      state: 'queued',
-      close_when_empty: options.closeWhenEmpty ?? true,
-      registered_agent: null,
-      queued: [...actions],
-      dispatched: [],
-      results: [],
-      heartbeats: 0,
-      last_heartbeat: null,
-      last_agent_request_at: null,
-      lost_at: null,
-      lost_reason: null,
-      created_at: new Date().toISOString(),
-    };
-    for (const action of actions) actionIds.add(action.id);
-    this.entries.set(taskId, { task, agentTokenHash: hash, lastAgentRequestMs: this.now(), actionIds, dispatched: new Set(), results: new Map() });
-    return { task, agentToken: token };
-  }
-
-  has(taskId: string): boolean {
-    return this.entries.has(taskId);
-  }
-
-  get(taskId: string): TaskRecord {
-    return this.entry(taskId).task;
-  }
-
+  create(actions: Action[], options?: { taskId?: string; closeWhenEmpty?: boolean }): Promise<{ task: TaskRecord; agentToken: string }>;
+  has(taskId: string): Promise<boolean>;
+  /** The whole record; UnknownTask when there is none. */
+  get(taskId: string): Promise<TaskRecord>;
+  summary(taskId: string): Promise<TaskSummary>;
   /** Whether `token` is this task's agent token; false for an unknown task, at the same cost. */
-  agentTokenMatches(taskId: string, token: string | undefined): boolean {
-    return tokenMatches(token, this.entries.get(taskId)?.agentTokenHash);
-  }
-
-  enqueue(taskId: string, actions: Action[]): TaskRecord {
-    const entry = this.entry(taskId);
-    const { task } = entry;
-    if (task.state === 'lost') throw new TaskConflict(`task ${taskId} is lost: ${task.lost_reason}; create a new task`);
-    checkActions(taskId, entry.actionIds, actions);
-    for (const action of actions) entry.actionIds.add(action.id);
-    task.queued.push(...actions);
-    if (task.state === 'done') task.state = 'running';
-    return task;
-  }
-
-  close(taskId: string): TaskRecord {
-    const task = this.get(taskId);
-    task.close_when_empty = true;
-    return task;
-  }
-
-  register(taskId: string, agent: RegisterRequest['agent']): TaskRecord {
-    const task = this.get(taskId);
-    task.registered_agent = agent;
-    task.state = 'running';
-    // Registering is itself a request of the agent, also when the store is driven directly.
-    this.noteAgentRequest(taskId);
-    return task;
-  }
-
-  next(taskId: string): NextActionResponse {
-    const entry = this.entry(taskId);
-    const { task } = entry;
-    const action = task.queued.shift();
-    if (action) {
-      task.dispatched.push(action.id);
-      entry.dispatched.add(action.id);
-      return { action };
-    }
-    const outstanding = task.dispatched.filter((id) => !entry.results.has(id));
-    if (task.close_when_empty && outstanding.length === 0) {
-      task.state = 'done';
-      return { done: true };
-    }
-    return { wait_ms: 200 };
-  }
-
+  agentTokenMatches(taskId: string, token: string | undefined): Promise<boolean>;
+  /** Adds actions (all or none); a done task runs again. */
+  enqueue(taskId: string, actions: Action[]): Promise<TaskSummary>;
+  /** The task is done once every action it has is settled. */
+  closeTask(taskId: string): Promise<TaskSummary>;
+  register(taskId: string, agent: RegisterRequest['agent']): Promise<TaskSummary>;
+  /** Dispatches the oldest queued action to exactly one caller, or says to wait, or that the task is done. */
+  next(taskId: string): Promise<NextActionResponse>;
   /**
    * Records the result of an action dispatched to this task. A retried
    * delivery of the same result is harmless ('repeated'); a different result
    * for an action already reported is refused, so what was recorded cannot be
-   * rewritten afterwards.
+   * rewritten afterwards. A result over a cap is ResultNotStored.
    */
-  record(taskId: string, result: ActionResult): 'recorded' | 'repeated' {
-    const entry = this.entry(taskId);
-    if (!entry.dispatched.has(result.action_id)) throw new TaskConflict(`action ${result.action_id} was never dispatched to task ${taskId}`);
-    const earlier = entry.results.get(result.action_id);
-    if (earlier !== undefined) {
-      if (isDeepStrictEqual(earlier, result)) return 'repeated';
-      throw new TaskConflict(`action ${result.action_id} of task ${taskId} already has a different result`);
-    }
-    entry.results.set(result.action_id, result);
-    entry.task.results.push(result);
-    return 'recorded';
-  }
-
-  heartbeat(taskId: string, beat: Heartbeat): void {
-    const task = this.get(taskId);
-    task.heartbeats += 1;
-    task.last_heartbeat = { ...beat, at: new Date().toISOString() };
-  }
-
-  /** Notes an authenticated request of the task's agent: what keeps a running task from being declared lost. */
-  noteAgentRequest(taskId: string): void {
-    const entry = this.entry(taskId);
-    entry.lastAgentRequestMs = this.now();
-    entry.task.last_agent_request_at = new Date().toISOString();
-  }
-
-  /** Milliseconds since the agent's last authenticated request (or since creation, for an agent never heard from). */
-  agentSilenceMs(taskId: string): number {
-    return this.now() - this.entry(taskId).lastAgentRequestMs;
-  }
-
-  runningTaskIds(): string[] {
-    return [...this.entries.values()].filter((entry) => entry.task.state === 'running').map((entry) => entry.task.task_id);
-  }
-
-  markLost(taskId: string, reason: string): TaskRecord {
-    const task = this.get(taskId);
-    task.state = 'lost';
-    task.lost_at = new Date().toISOString();
-    task.lost_reason = reason;
-    return task;
-  }
-
-  private entry(taskId: string): Entry {
-    const entry = this.entries.get(taskId);
-    if (!entry) throw new UnknownTask(`no task ${taskId}`);
-    return entry;
-  }
+  record(taskId: string, result: ActionResult): Promise<'recorded' | 'repeated'>;
+  heartbeat(taskId: string, beat: Heartbeat): Promise<void>;
+  /** Counts an authenticated agent request; the task's new count, or undefined when it is lost or done (served no more). */
+  noteAgentRequest(taskId: string): Promise<number | undefined>;
+  /** Running tasks with their request counts, for the lost-task sweep. */
+  runningTasks(): Promise<Array<{ task_id: string; agent_requests: number }>>;
+  /** Marks a running task lost, unless its agent made a request since the sweep counted `agentRequests`; whether it did. */
+  markLost(taskId: string, reason: string, agentRequests: number): Promise<boolean>;
+  /** Bytes of actions and results every task holds together. */
+  storedBytes(): Promise<number>;
 }
 
-/** Refuses, before anything is queued, an action the runtime could not receive or whose id the task already uses. */
-function checkActions(taskId: string, taken: ReadonlySet<string>, actions: Action[]): void {
+/** Refuses, before anything is stored, an action the runtime could not receive or an id used twice in one batch; the JSON of each. */
+export function actionsAsJson(taskId: string, actions: Action[]): string[] {
   const batch = new Set<string>();
-  for (const action of actions) {
-    if (taken.has(action.id) || batch.has(action.id)) throw new TaskConflict(`action id ${action.id} is already used in task ${taskId}`);
+  return actions.map((action) => {
+    if (batch.has(action.id)) throw new TaskConflict(`action id ${action.id} is already used in task ${taskId}`);
     batch.add(action.id);
-    const bytes = Buffer.byteLength(JSON.stringify(action), 'utf8');
+    const json = JSON.stringify(action);
+    const bytes = Buffer.byteLength(json, 'utf8');
     if (bytes > MAX_ACTION_BYTES) throw new ActionRefused(`action ${action.id} is ${bytes} bytes of JSON; the runtime receives at most ${MAX_ACTION_BYTES}`);
-  }
+    return json;
+  });
+}
+
+/** A placeholder larger than this is not stored either: it is made of what the runtime decided, which is small. */
+export const MAX_PLACEHOLDER_BYTES = 16 * 1024;
+
+/**
+ * What stands in for a result a cap refused: its status, exit code, decision
+ * and duration, the output left out and the reason said. It settles the
+ * action, so a close_when_empty task still finishes.
+ */
+export function placeholderFor(result: ActionResult, bytes: number, reason: string): ActionResult {
+  const said = result.error === undefined ? '' : `; the runtime said: ${result.error.slice(0, 1000)}`;
+  const placeholder: ActionResult = {
+    action_id: result.action_id,
+    status: result.status,
+    decision: result.decision,
+    ...(result.exit_code === undefined ? {} : { exit_code: result.exit_code }),
+    truncated: true,
+    error: `the control plane did not store this result (${bytes} bytes): ${reason}${said}`,
+    duration_ms: result.duration_ms,
+  };
+  return placeholder;
 }

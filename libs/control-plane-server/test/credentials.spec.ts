@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { buildControlPlane, TaskStore } from '../src';
+import { buildControlPlane, openTaskStore } from '../src';
 import { AGENT, OPERATOR_TOKEN, result, startControlPlane, type Running } from './support';
 
 /** Every route but /healthz, with a body it would accept from the right caller. */
@@ -141,14 +141,19 @@ describe('credentials', () => {
       }
     });
 
-    it('TaskStore hands the token out once, with the record, and checks it by hash', () => {
-      const store = new TaskStore();
-      const { task, agentToken } = store.create([], { taskId: 'direct' });
-      expect(task.task_id).toBe('direct');
-      expect(JSON.stringify(store.get('direct'))).not.toContain(agentToken);
-      expect(store.agentTokenMatches('direct', agentToken)).toBe(true);
-      expect(store.agentTokenMatches('direct', undefined)).toBe(false);
-      expect(store.agentTokenMatches('missing', agentToken)).toBe(false);
+    it('TaskStore hands the token out once, with the record, and checks it by hash', async () => {
+      const store = openTaskStore({});
+      await store.open();
+      try {
+        const { task, agentToken } = await store.create([], { taskId: 'direct' });
+        expect(task.task_id).toBe('direct');
+        expect(JSON.stringify(await store.get('direct'))).not.toContain(agentToken);
+        expect(await store.agentTokenMatches('direct', agentToken)).toBe(true);
+        expect(await store.agentTokenMatches('direct', undefined)).toBe(false);
+        expect(await store.agentTokenMatches('missing', agentToken)).toBe(false);
+      } finally {
+        await store.close();
+      }
     });
   });
 
