@@ -82,8 +82,12 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
     if not url:
         raise ConfigError("CONTROL_PLANE_URL is not set; set it to the control plane's base URL, e.g. http://control-plane:8000")
     parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ConfigError(f"CONTROL_PLANE_URL={url!r} is not an http(s) URL with a host; e.g. http://control-plane:8000")
+    if parsed.scheme == "unix":
+        # The hardened profile's way: the container has no network at all, and the control plane's socket is mounted in.
+        if parsed.netloc or not parsed.path.startswith("/") or parsed.query or parsed.fragment:
+            raise ConfigError(f"CONTROL_PLANE_URL={url!r} is not a unix socket URL; e.g. unix:///run/taskforge/control-plane.sock")
+    elif parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigError(f"CONTROL_PLANE_URL={url!r} is not an http(s) URL with a host or a unix:// socket path; e.g. unix:///run/taskforge/control-plane.sock or http://control-plane:8000")
 
     for name in FORBIDDEN_SECRET_VARIABLES:
         if env.get(name):

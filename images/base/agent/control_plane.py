@@ -1,4 +1,4 @@
-"""HTTP(S) client for the control plane's task API (standard library only).
+"""HTTP(S) client for the control plane's task API (standard library only), over TCP or a unix socket.
 
 The control plane is trusted to decide, not to behave: whatever it (or
 anything impersonating it) sends, a call returns or raises within its
@@ -187,6 +187,19 @@ def _open_socket(host: str, port: int, deadline: _Deadline) -> _DeadlineSocket:
     raise last_error
 
 
+def _open_unix_socket(path: str, deadline: _Deadline) -> _DeadlineSocket:
+    """A stream socket to the control plane's unix socket (mounted into a container that has no network)."""
+    sock = _DeadlineSocket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock._deadline = deadline
+    try:
+        sock._arm()
+        sock.connect(path)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class _Response(http.client.HTTPResponse):
     def _read_next_chunk_size(self) -> int:
         """http.client takes a negative chunk size ("-1") as "read to the end of the stream", unbounded: refuse it."""
@@ -202,14 +215,15 @@ class _Connection(http.client.HTTPConnection):
 
     response_class = _Response
 
-    def __init__(self, host: str, port: int, tls: ssl.SSLContext | None):
+    def __init__(self, host: str, port: int, tls: ssl.SSLContext | None, unix_path: str | None = None):
         super().__init__(host, port)
         self.tls = tls
+        self.unix_path = unix_path
         self.deadline = _Deadline()
         self.answered = 0  # answers read on the current socket: > 0 means the socket is a reused keep-alive one
 
     def connect(self) -> None:
-        sock: socket.socket = _open_socket(self.host, self.port, self.deadline)
+        sock: socket.socket = _open_unix_socket(self.unix_path, self.deadline) if self.unix_path else _open_socket(self.host, self.port, self.deadline)
         if self.tls is not None:
             try:
                 sock = self.tls.wrap_socket(sock, server_hostname=self.host, do_handshake_on_connect=False)
@@ -245,16 +259,18 @@ class _Connection(http.client.HTTPConnection):
 class ControlPlaneClient:
     def __init__(self, base_url: str, task_id: str, token: str | None, timeout_s: float, ca_file: str | None = None):
         parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"control plane URL {base_url!r} is not an http(s) URL with a host")
+        # unix:///path/to.sock: HTTP over that socket, the API at its root (the path names the socket, not a prefix).
+        self._unix_path = parts.path if parts.scheme == "unix" and not parts.netloc and parts.path.startswith("/") else None
+        if self._unix_path is None and (parts.scheme not in ("http", "https") or not parts.hostname):
+            raise ValueError(f"control plane URL {base_url!r} is not an http(s) URL with a host or a unix:// socket path")
         if ca_file and parts.scheme != "https":
             raise ValueError("a CA file is only used with an https control plane URL")
         self.base_url = base_url
         self.task_path = f"/v1/tasks/{quote(task_id, safe='')}"
         self.timeout_s = timeout_s  # read at every request: the runtime shortens it while stopping
-        self._prefix = parts.path.rstrip("/")
-        self._host = parts.hostname
-        self._port = parts.port or (443 if parts.scheme == "https" else 80)  # ValueError for an invalid port
+        self._prefix = "" if self._unix_path else parts.path.rstrip("/")
+        self._host = "localhost" if self._unix_path else parts.hostname
+        self._port = 80 if self._unix_path else parts.port or (443 if parts.scheme == "https" else 80)  # ValueError for an invalid port
         self._token = token
         self._tls = _tls_context(ca_file) if parts.scheme == "https" else None
         self._local = threading.local()
@@ -395,7 +411,7 @@ class ControlPlaneClient:
     def _connection(self) -> _Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = _Connection(self._host, self._port, self._tls)
+            connection = _Connection(self._host, self._port, self._tls, self._unix_path)
             self._local.connection = connection
             with self._connections_lock:
                 self._connections.add(connection)

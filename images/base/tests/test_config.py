@@ -40,6 +40,9 @@ class LoadConfigTest(unittest.TestCase):
     def test_malformed_values_name_variable_value_and_expectation(self) -> None:
         self.assertIn("TASK_ID='bad id!'", self.error(TASK_ID="bad id!"))
         self.assertIn("CONTROL_PLANE_URL='ftp://x'", self.error(CONTROL_PLANE_URL="ftp://x"))
+        for url in ("unix://host/run/cp.sock", "unix:cp.sock", "unix:///run/cp.sock?x=1"):
+            self.assertIn(f"CONTROL_PLANE_URL={url!r} is not a unix socket URL", self.error(CONTROL_PLANE_URL=url))
+        self.assertEqual(load_config({**self.env, "CONTROL_PLANE_URL": "unix:///run/taskforge/control-plane.sock"}).control_plane_url, "unix:///run/taskforge/control-plane.sock")
         self.assertIn("AGENT_REQUEST_TIMEOUT_S='soon' is not a number", self.error(AGENT_REQUEST_TIMEOUT_S="soon"))
         self.assertIn("out of range", self.error(AGENT_POLICY_MAX_AGE_S="0"))
         self.assertIn("AGENT_LOG_LEVEL='loud'", self.error(AGENT_LOG_LEVEL="loud"))

@@ -31,18 +31,28 @@ CAP = LIMITS["maxMessageBytes"]
 class RawServer:
     """A loopback TCP server; every connection is handled by `behaviour(conn, server)` on a thread of its own."""
 
-    def __init__(self, behaviour: Callable[[socket.socket, "RawServer"], None], tls: ssl.SSLContext | None = None, small_receive_buffer: bool = False):
+    def __init__(self, behaviour: Callable[[socket.socket, "RawServer"], None], tls: ssl.SSLContext | None = None, small_receive_buffer: bool = False, unix: bool = False):
         self.behaviour = behaviour
         self.tls = tls
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener = socket.socket(socket.AF_UNIX if unix else socket.AF_INET, socket.SOCK_STREAM)
+        if not unix:
+            self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if small_receive_buffer:  # so a client sending a large body blocks instead of filling kernel buffers
             self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        self.listener.bind(("127.0.0.1", 0))
+        if unix:
+            # The hardened profile's transport: the control plane's socket mounted into a container without a network.
+            self.socket_dir = tempfile.mkdtemp()
+            self.listener.bind(os.path.join(self.socket_dir, "control-plane.sock"))
+        else:
+            self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(16)
         self.listener.settimeout(0.1)
-        self.port = self.listener.getsockname()[1]
-        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        if unix:
+            self.port = 0
+            self.url = f"unix://{self.socket_dir}/control-plane.sock"
+        else:
+            self.port = self.listener.getsockname()[1]
+            self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.stopping = threading.Event()
         self.accepted = 0
         self.requests: list[dict[str, Any]] = []
@@ -226,8 +236,8 @@ class SlowServerTest(DeadlineTestCase):
 
     def test_every_phase_is_cut_off_at_one_deadline(self) -> None:
         for name, behaviour in self.behaviours().items():
-            for method in ("GET", "POST"):
-                with self.subTest(name, method=method), RawServer(behaviour) as server:
+            for method, unix in (("GET", False), ("POST", False), ("GET", True), ("POST", True)):
+                with self.subTest(name, method=method, unix=unix), RawServer(behaviour, unix=unix) as server:
                     client = self.client(server.url, "t", TOKEN, TIMEOUT)
                     error = self.assertWithinDeadline(lambda: client.request(method, "/x", None if method == "GET" else {"state": "idle"}))
                     self.assertIn("within", str(error))
@@ -533,6 +543,19 @@ class ContractCallsTest(ClientTestCase):
             self.assertEqual([(r["method"], r["path"]) for r in server.requests], [("POST", "/v1/tasks/task%201/register"), ("GET", "/v1/tasks/task%201/policy"), ("GET", "/v1/tasks/task%201/actions/next"), ("POST", "/v1/tasks/task%201/heartbeat")])
             self.assertNotIn("authorization", server.requests[0]["headers"])
 
+    def test_every_call_path_over_a_unix_socket(self) -> None:
+        # unix:///path names the socket; the API is at the socket's root, and keep-alive works as over TCP.
+        with RawServer(json_server, unix=True) as server:
+            client = self.client(server.url, "task 1", TOKEN, 5)
+            client.register({"hostname": "h", "pid": 1, "runtime_version": "1", "python": "3.11"})
+            client.policy()
+            client.next_action()
+            self.assertEqual([(r["method"], r["path"]) for r in server.requests], [("POST", "/v1/tasks/task%201/register"), ("GET", "/v1/tasks/task%201/policy"), ("GET", "/v1/tasks/task%201/actions/next")])
+            self.assertEqual(server.accepted, 1)
+        missing = self.client(f"unix://{tempfile.mkdtemp()}/gone.sock", "t", TOKEN, 1)
+        with self.assertRaises(ControlPlaneUnavailable):
+            missing.policy()
+
     def test_a_body_over_the_message_limit_is_not_sent(self) -> None:
         with RawServer(json_server) as server:
             client = self.client(server.url, "t", TOKEN, 5)
@@ -544,6 +567,9 @@ class ContractCallsTest(ClientTestCase):
     def test_invalid_configuration_is_refused_at_construction(self) -> None:
         for name, args in {
             "not http": ("ftp://cp", None),
+            "unix socket with a host": ("unix://cp/run/cp.sock", None),
+            "unix socket, relative path": ("unix:cp.sock", None),
+            "CA file with a unix socket": ("unix:///run/cp.sock", "/nonexistent.pem"),
             "no host": ("http://", None),
             "CA file with http": ("http://cp", "/nonexistent.pem"),
             "missing CA file": ("https://cp", "/nonexistent.pem"),
