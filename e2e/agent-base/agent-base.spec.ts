@@ -7,7 +7,7 @@ import { healthOf, IMAGE, startAgent, startHarness, TEST_RULES, waitFor, type Ha
 
 jest.setTimeout(10 * 60 * 1000);
 
-const result = (harness: Harness, taskId: string, actionId: string): ActionResult | undefined => harness.task(taskId).results.find((r) => r.action_id === actionId);
+const result = async (harness: Harness, taskId: string, actionId: string): Promise<ActionResult | undefined> => (await harness.task(taskId)).results.find((r) => r.action_id === actionId);
 
 describe('openclaw-base running tasks against the control plane (hardened profile, internal network)', () => {
   let harness: Harness;
@@ -18,7 +18,7 @@ describe('openclaw-base running tasks against the control plane (hardened profil
   afterAll(() => harness?.dispose());
 
   it("the README's `docker run -e TASK_ID=test-123 -e CONTROL_PLANE_URL=...` runs a task to completion: allowed actions run, denied ones do not, escapes are refused, logs are JSON without secrets", async () => {
-    const taskId = harness.createTask(
+    const taskId = await harness.createTask(
       [
       { id: 'write', type: 'write_file', path: 'notes/plan.txt', content: 'step 1\n' },
       { id: 'echo', type: 'run_command', argv: ['echo', 'hello from the agent'] },
@@ -38,19 +38,19 @@ describe('openclaw-base running tasks against the control plane (hardened profil
     expect(lines.at(-1)!.event).toBe('task_done');
     expect(lines.every((line) => line.task_id === taskId)).toBe(true);
 
-    expect(result(harness, taskId, 'write')!.status).toBe('succeeded');
-    expect(result(harness, taskId, 'echo')).toMatchObject({ status: 'succeeded', exit_code: 0, stdout: 'hello from the agent\n' });
-    expect(result(harness, taskId, 'touch')).toMatchObject({ status: 'denied', decision: { allowed: false, matched_rule: null } });
-    expect(result(harness, taskId, 'secret')).toMatchObject({ status: 'denied', decision: { matched_rule: 'no-secrets' } });
-    expect(result(harness, taskId, 'escape')!.error).toContain('refused');
-    expect(result(harness, taskId, 'absolute')!.error).toContain('refused');
-    expect(result(harness, taskId, 'read-only-root')).toMatchObject({ status: 'failed', exit_code: 1 });
+    expect((await result(harness, taskId, 'write'))!.status).toBe('succeeded');
+    expect(await result(harness, taskId, 'echo')).toMatchObject({ status: 'succeeded', exit_code: 0, stdout: 'hello from the agent\n' });
+    expect(await result(harness, taskId, 'touch')).toMatchObject({ status: 'denied', decision: { allowed: false, matched_rule: null } });
+    expect(await result(harness, taskId, 'secret')).toMatchObject({ status: 'denied', decision: { matched_rule: 'no-secrets' } });
+    expect((await result(harness, taskId, 'escape'))!.error).toContain('refused');
+    expect((await result(harness, taskId, 'absolute'))!.error).toContain('refused');
+    expect(await result(harness, taskId, 'read-only-root')).toMatchObject({ status: 'failed', exit_code: 1 });
     // Proof that the denied actions never ran: the workspace holds only what was allowed.
-    expect(result(harness, taskId, 'list')!.entries).toEqual([{ name: 'notes', type: 'dir', size: 0 }]);
+    expect((await result(harness, taskId, 'list'))!.entries).toEqual([{ name: 'notes', type: 'dir', size: 0 }]);
     expect(lines.filter((line) => line.event === 'audit')).toHaveLength(8);
     // The runtime reports the image's own VERSION, the one source of the version.
     const version = readFileSync(join(REPO_ROOT, 'images/base/VERSION'), 'utf8').trim();
-    expect(harness.task(taskId).registered_agent!.runtime_version).toBe(version);
+    expect((await harness.task(taskId)).registered_agent!.runtime_version).toBe(version);
     expect(lines.find((line) => line.event === 'starting')!.fields).toMatchObject({ runtime_version: version });
   });
 
@@ -70,9 +70,9 @@ describe('openclaw-base running tasks against the control plane (hardened profil
       const probe = `import socket\ntry:\n    socket.create_connection(('${address}', 8080), timeout=3).close()\n    print('reached')\nexcept OSError as e:\n    print('unreachable', type(e).__name__)`;
       const control = await runContainer(docker, { image: IMAGE, entrypoint: ['python3', '-c', probe], hostConfig: { NetworkMode: `${harness.network}-peer` }, timeoutMs: 30000 });
       expect(control.stdout).toBe('reached\n');
-      const taskId = harness.createTask([{ id: 'probe', type: 'run_command', argv: ['python3', '-c', probe] }]);
+      const taskId = await harness.createTask([{ id: 'probe', type: 'run_command', argv: ['python3', '-c', probe] }]);
       expect((await (await startAgent(harness, taskId)).exited).exitCode).toBe(0);
-      expect(result(harness, taskId, 'probe')!.stdout).toMatch(/^unreachable (TimeoutError|ConnectionRefusedError|OSError)\n$/);
+      expect((await result(harness, taskId, 'probe'))!.stdout).toMatch(/^unreachable (TimeoutError|ConnectionRefusedError|OSError)\n$/);
     } finally {
       await server.remove({ force: true });
       await peerNetwork.remove();
@@ -82,31 +82,31 @@ describe('openclaw-base running tasks against the control plane (hardened profil
   it('a runtime that never got a policy executes nothing', async () => {
     harness.writePolicy('{ broken');
     try {
-      const taskId = harness.createTask([{ id: 'write', type: 'write_file', path: 'x.txt', content: 'x' }, { id: 'list', type: 'list_files' }]);
+      const taskId = await harness.createTask([{ id: 'write', type: 'write_file', path: 'x.txt', content: 'x' }, { id: 'list', type: 'list_files' }]);
       expect((await (await startAgent(harness, taskId)).exited).exitCode).toBe(0);
-      expect(result(harness, taskId, 'write')).toMatchObject({ status: 'denied', decision: { reason: 'no valid policy', policy_revision: null } });
-      expect(result(harness, taskId, 'list')!.status).toBe('denied');
+      expect(await result(harness, taskId, 'write')).toMatchObject({ status: 'denied', decision: { reason: 'no valid policy', policy_revision: null } });
+      expect((await result(harness, taskId, 'list'))!.status).toBe('denied');
     } finally {
       harness.writePolicy(TEST_RULES);
     }
   });
 
   it('keeps enforcing the last verified policy while the policy is unavailable, then denies everything after its maximum age', async () => {
-    const taskId = harness.createTask([{ id: 'before', type: 'write_file', path: 'a.txt', content: 'a' }], { closeWhenEmpty: false });
+    const taskId = await harness.createTask([{ id: 'before', type: 'write_file', path: 'a.txt', content: 'a' }], { closeWhenEmpty: false });
     const run = await startAgent(harness, taskId, { AGENT_POLICY_MAX_AGE_S: '4', AGENT_POLICY_REFRESH_S: '0.5', AGENT_REQUEST_TIMEOUT_S: '1' });
     await waitFor('the first result', () => result(harness, taskId, 'before'));
     harness.writePolicy('{ broken');
     try {
-      harness.enqueue(taskId, [{ id: 'during', type: 'write_file', path: 'b.txt', content: 'b' }]);
+      await harness.enqueue(taskId, [{ id: 'during', type: 'write_file', path: 'b.txt', content: 'b' }]);
       await waitFor('the result under the last policy', () => result(harness, taskId, 'during'));
       await new Promise((r) => setTimeout(r, 5000));
-      harness.enqueue(taskId, [{ id: 'after', type: 'write_file', path: 'c.txt', content: 'c' }, { id: 'list', type: 'list_files' }]);
-      harness.close(taskId);
+      await harness.enqueue(taskId, [{ id: 'after', type: 'write_file', path: 'c.txt', content: 'c' }, { id: 'list', type: 'list_files' }]);
+      await harness.close(taskId);
       const { exitCode, lines } = await run.exited;
       expect(exitCode).toBe(0);
-      expect(result(harness, taskId, 'during')!.status).toBe('succeeded');
-      expect(result(harness, taskId, 'after')).toMatchObject({ status: 'denied', decision: { reason: 'policy expired and not renewed' } });
-      expect(result(harness, taskId, 'list')!.status).toBe('denied');
+      expect((await result(harness, taskId, 'during'))!.status).toBe('succeeded');
+      expect(await result(harness, taskId, 'after')).toMatchObject({ status: 'denied', decision: { reason: 'policy expired and not renewed' } });
+      expect((await result(harness, taskId, 'list'))!.status).toBe('denied');
       expect(lines.map((l) => l.event)).toContain('policy_expired');
     } finally {
       harness.writePolicy(TEST_RULES);
@@ -116,9 +116,9 @@ describe('openclaw-base running tasks against the control plane (hardened profil
   it('control plane gone mid-task: exits in bounded time with a clear last line once the policy expires', async () => {
     const own = await startHarness();
     try {
-      const taskId = own.createTask([{ id: 'first', type: 'list_files' }], { closeWhenEmpty: false });
+      const taskId = await own.createTask([{ id: 'first', type: 'list_files' }], { closeWhenEmpty: false });
       const run = await startAgent(own, taskId, { AGENT_POLICY_MAX_AGE_S: '3', AGENT_POLICY_REFRESH_S: '0.5', AGENT_REQUEST_TIMEOUT_S: '1' });
-      await waitFor('the first result', () => own.task(taskId).results[0]);
+      await waitFor('the first result', async () => (await own.task(taskId)).results[0]);
       await own.stopControlPlane();
       const stopped = Date.now();
       const { exitCode, lines } = await run.exited;
@@ -131,7 +131,7 @@ describe('openclaw-base running tasks against the control plane (hardened profil
   });
 
   it('turns healthy within seconds of start, and unhealthy when its loop is stuck (and the control plane gives up on it)', async () => {
-    const taskId = harness.createTask([], { closeWhenEmpty: false });
+    const taskId = await harness.createTask([], { closeWhenEmpty: false });
     const run = await startAgent(harness, taskId);
     const started = Date.now();
     await waitFor('healthy', async () => ((await healthOf(run.container)) === 'healthy' ? true : undefined), 20000);
@@ -144,31 +144,31 @@ describe('openclaw-base running tasks against the control plane (hardened profil
     await waitFor('unhealthy', async () => ((await healthOf(run.container)) === 'unhealthy' ? true : undefined), 40000);
     // Frozen for longer than the control plane's missed-heartbeat limit: it has marked the task lost, and a resumed
     // runtime is turned away (410) and exits instead of running a task someone may have rescheduled.
-    expect(harness.task(taskId).state).toBe('lost');
+    expect((await harness.task(taskId)).state).toBe('lost');
     process.kill(runtimePid, 'SIGCONT');
     const { exitCode, lines } = await run.exited;
     expect({ exitCode, last: lines.at(-1)!.event }).toEqual({ exitCode: 3, last: 'task_rejected' });
   });
 
   it('SIGTERM (docker stop) cancels the running command, reports it and exits well within 10 s', async () => {
-    const taskId = harness.createTask([{ id: 'long', type: 'run_command', argv: ['sleep', '300'], timeout_s: 600 }]);
+    const taskId = await harness.createTask([{ id: 'long', type: 'run_command', argv: ['sleep', '300'], timeout_s: 600 }]);
     const run = await startAgent(harness, taskId);
-    await waitFor('the command to start', () => harness.task(taskId).last_heartbeat?.current_action === 'long' || undefined);
+    await waitFor('the command to start', async () => (await harness.task(taskId)).last_heartbeat?.current_action === 'long' || undefined);
     const stopping = Date.now();
     await run.container.stop({ t: 10 });
     const { exitCode, lines } = await run.exited;
     expect(Date.now() - stopping).toBeLessThan(10000);
     expect(exitCode).toBe(143);
-    expect(result(harness, taskId, 'long')!.status).toBe('cancelled');
+    expect((await result(harness, taskId, 'long'))!.status).toBe('cancelled');
     expect(lines.at(-1)!.event).toBe('stopped');
   });
 
   it('runs unchanged under an arbitrary UID in group 0 (OpenShift style)', async () => {
-    const taskId = harness.createTask([{ id: 'write', type: 'write_file', path: 'out.txt', content: 'ok' }, { id: 'id', type: 'run_command', argv: ['sh', '-c', 'id -u; id -g'] }]);
+    const taskId = await harness.createTask([{ id: 'write', type: 'write_file', path: 'out.txt', content: 'ok' }, { id: 'id', type: 'run_command', argv: ['sh', '-c', 'id -u; id -g'] }]);
     const { exitCode } = await (await startAgent(harness, taskId, {}, '123456:0')).exited;
     expect(exitCode).toBe(0);
-    expect(result(harness, taskId, 'write')!.status).toBe('succeeded');
-    expect(result(harness, taskId, 'id')!.stdout).toBe('123456\n0\n');
+    expect((await result(harness, taskId, 'write'))!.status).toBe('succeeded');
+    expect((await result(harness, taskId, 'id'))!.stdout).toBe('123456\n0\n');
   });
 
   it('refuses to start without its configuration: one JSON line, exit 2', async () => {

@@ -33,14 +33,14 @@ describe('every variant keeps the base contract under the hardened profile', () 
     const image = imageOf(variant.dir);
     const info = await inspectLocalImage(harness.docker, image);
     expect(info!.user).toBe('1001');
-    const taskId = harness.createTask([variant.action, { id: 'write', type: 'write_file', path: 'out.txt', content: 'ok' }], { closeWhenEmpty: false });
+    const taskId = await harness.createTask([variant.action, { id: 'write', type: 'write_file', path: 'out.txt', content: 'ok' }], { closeWhenEmpty: false });
     const run = await startAgent(harness, taskId, {}, undefined, image);
-    await waitFor('both results', () => (harness.task(taskId).results.length === 2 ? true : undefined), 120000);
+    await waitFor('both results', async () => ((await harness.task(taskId)).results.length === 2 ? true : undefined), 120000);
     await waitFor('healthy', async () => ((await healthOf(run.container)) === 'healthy' ? true : undefined), 30000);
-    harness.close(taskId);
+    await harness.close(taskId);
     const { exitCode } = await run.exited;
     expect(exitCode).toBe(0);
-    const results = harness.task(taskId).results;
+    const results = (await harness.task(taskId)).results;
     const use = results.find((r) => r.action_id === 'use')!;
     expect(use.status).toBe('succeeded');
     expect(use.stdout).toMatch(variant.expect);

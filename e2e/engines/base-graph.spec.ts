@@ -120,7 +120,7 @@ eachEngine(enginesUnderTest().filter((choice) => !refuses(choice)))(
         const control = await runContainer(scenario.docker, { image: IMAGE, entrypoint: ['python3', '-c', probe], hostConfig: { NetworkMode: `${harness.network}-peer` }, timeoutMs: 30000 });
         expect(control.stdout).toBe('reached\n');
 
-        const taskId = harness.createTask(
+        const taskId = await harness.createTask(
           [
             { id: 'write', type: 'write_file', path: 'notes/plan.txt', content: 'step 1\n' },
             { id: 'echo', type: 'run_command', argv: ['echo', 'hello from the agent'] },
@@ -136,12 +136,13 @@ eachEngine(enginesUnderTest().filter((choice) => !refuses(choice)))(
         const run = await startAgent(harness, taskId);
         await waitFor('healthy', async () => ((await healthOf(run.container)) === 'healthy' ? true : undefined), 30000);
         print(`${nestedEngineName(choice)}: container start -> healthy in ${Date.now() - started} ms (one start; npm run bench measures it)`);
-        await waitFor('the last result', () => harness.task(taskId).results.find((r) => r.action_id === 'probe'), 60000);
-        harness.close(taskId);
+        await waitFor('the last result', async () => (await harness.task(taskId)).results.find((r) => r.action_id === 'probe'), 60000);
+        await harness.close(taskId);
         const { exitCode, lines } = await run.exited;
         expect(exitCode).toBe(0);
         expect(lines.at(-1)!.event).toBe('task_done');
-        const result = (id: string) => harness.task(taskId).results.find((r) => r.action_id === id);
+        const { results } = await harness.task(taskId);
+        const result = (id: string) => results.find((r) => r.action_id === id);
         expect(result('write')!.status).toBe('succeeded');
         expect(result('echo')).toMatchObject({ status: 'succeeded', stdout: 'hello from the agent\n' });
         expect(result('touch')).toMatchObject({ status: 'denied', decision: { allowed: false } });

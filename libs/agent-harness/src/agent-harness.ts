@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '@taskforge/testing';
 import { action, logLine, type ActionInput, type LogLine } from '@taskforge/agent-contract';
-import { buildControlPlane, type ControlPlaneOptions, type TaskRecord } from '@taskforge/control-plane-server';
+import { buildControlPlane, openTaskStore, type ControlPlaneOptions, type TaskRecord } from '@taskforge/control-plane-server';
 import { engineClient } from '@taskforge/engine';
 import { ensureEngine } from '@taskforge/engine-setup';
 import { hardenedHostConfig } from '@taskforge/run-profile';
@@ -29,12 +29,13 @@ export interface Harness {
   policyFile: string;
   /** Rewrites the policy file: rules under a raised serial, or raw text (e.g. a broken file). */
   writePolicy(rules: unknown[] | string): void;
-  createTask(actions: ActionInput[], options?: { closeWhenEmpty?: boolean; taskId?: string }): string;
-  task(taskId: string): TaskRecord;
+  createTask(actions: ActionInput[], options?: { closeWhenEmpty?: boolean; taskId?: string }): Promise<string>;
+  /** The task as the control plane stores it; readable after stopControlPlane() too, until dispose(). */
+  task(taskId: string): Promise<TaskRecord>;
   /** The agent token issued when the harness created the task. */
   agentToken(taskId: string): string;
-  enqueue(taskId: string, actions: ActionInput[]): void;
-  close(taskId: string): void;
+  enqueue(taskId: string, actions: ActionInput[]): Promise<void>;
+  close(taskId: string): Promise<void>;
   /** Stops the control plane (the agent sees connection refused from then on). */
   stopControlPlane(): Promise<void>;
   dispose(): Promise<void>;
@@ -71,7 +72,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const policyFile = join(mkdtempSync(join(tmpdir(), 'agent-policy-')), 'policies.json');
   writeFileSync(policyFile, JSON.stringify({ serial: 1, tasks: { '*': { rules: TEST_RULES } } }));
   const { tls, engine, ...controlPlaneOptions } = options;
-  const { app, tasks } = buildControlPlane({ ...controlPlaneOptions, tls: tls?.(gateway), policyFile, operatorToken: OPERATOR_TOKEN });
+  // The harness's own store (SQLite beside the policy file): it stays open after stopControlPlane(), so a test can still read its tasks.
+  const tasks = openTaskStore({ dataDir: join(dirname(policyFile), 'tasks') });
+  await tasks.open();
+  const { app } = buildControlPlane({ ...controlPlaneOptions, tls: tls?.(gateway), policyFile, operatorToken: OPERATOR_TOKEN, store: tasks });
   const agentTokens = new Map<string, string>();
   let serial = 1;
   let controlPlaneUrl: string;
@@ -99,8 +103,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       serial += 1;
       writeFileSync(policyFile, typeof rules === 'string' ? rules : JSON.stringify({ serial, tasks: { '*': { rules } } }));
     },
-    createTask: (actions, options) => {
-      const { task, agentToken } = tasks.create(actions.map((a) => action.parse(a)), { closeWhenEmpty: options?.closeWhenEmpty, taskId: options?.taskId });
+    createTask: async (actions, options) => {
+      const { task, agentToken } = await tasks.create(actions.map((a) => action.parse(a)), { closeWhenEmpty: options?.closeWhenEmpty, taskId: options?.taskId });
       agentTokens.set(task.task_id, agentToken);
       return task.task_id;
     },
@@ -110,11 +114,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (token === undefined) throw new Error(`task ${taskId} was not created by this harness`);
       return token;
     },
-    enqueue: (taskId, actions) => tasks.enqueue(taskId, actions.map((a) => action.parse(a))),
-    close: (taskId) => tasks.close(taskId),
+    enqueue: async (taskId, actions) => {
+      await tasks.enqueue(taskId, actions.map((a) => action.parse(a)));
+    },
+    close: async (taskId) => {
+      await tasks.closeTask(taskId);
+    },
     stopControlPlane: stop,
     dispose: async () => {
       await stop();
+      await tasks.close();
       await network.remove().catch(() => undefined);
     },
   };

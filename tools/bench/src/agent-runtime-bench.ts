@@ -6,14 +6,14 @@ import type { ResultsTable } from './results-table';
 const ms = (value: number) => `${value.toFixed(0)} ms`;
 
 async function startToFirstAction(harness: Harness): Promise<{ firstAction: number; healthy: number }> {
-  const taskId = harness.createTask([{ id: 'first', type: 'run_command', argv: ['echo', 'hi'] }], { closeWhenEmpty: false });
+  const taskId = await harness.createTask([{ id: 'first', type: 'run_command', argv: ['echo', 'hi'] }], { closeWhenEmpty: false });
   const started = Date.now();
   const run = await startAgent(harness, taskId);
-  await waitFor('the first result', () => harness.task(taskId).results[0]);
+  await waitFor('the first result', async () => (await harness.task(taskId)).results[0]);
   const firstAction = Date.now() - started;
   await waitFor('healthy', async () => ((await healthOf(run.container)) === 'healthy' ? true : undefined), 30000);
   const healthy = Date.now() - started;
-  harness.close(taskId);
+  await harness.close(taskId);
   await run.exited;
   return { firstAction, healthy };
 }
@@ -29,11 +29,11 @@ export async function benchAgentRuntime(table: ResultsTable, rounds: number, eng
 
     const count = 200;
     const actions: ActionInput[] = Array.from({ length: count }, (_, i) => ({ id: `a${i}`, type: 'run_command', argv: ['echo', String(i)] }));
-    const taskId = harness.createTask(actions);
+    const taskId = await harness.createTask(actions);
     const run = await startAgent(harness, taskId);
     const { lines, exitCode } = await run.exited;
     if (exitCode !== 0) throw new Error(`throughput run exited ${exitCode}`);
-    const results = harness.task(taskId).results;
+    const results = (await harness.task(taskId)).results;
     const audits = lines.filter((l) => l.event === 'audit');
     const first = Date.parse(audits[0].ts);
     const last = Date.parse(lines.filter((l) => l.event === 'action_finished').at(-1)!.ts);
@@ -43,9 +43,9 @@ export async function benchAgentRuntime(table: ResultsTable, rounds: number, eng
     table.record('agent: policy decision round trip per action', '0 ms (evaluated locally, no request)');
     table.record('agent: policy fetch round trip (refresh every 30 s by default)', `${fetchMs.toFixed(1)} ms`);
 
-    const idleTask = harness.createTask([], { closeWhenEmpty: false });
+    const idleTask = await harness.createTask([], { closeWhenEmpty: false });
     const idle = await startAgent(harness, idleTask);
-    await waitFor('registration', () => harness.task(idleTask).registered_agent ?? undefined);
+    await waitFor('registration', async () => (await harness.task(idleTask)).registered_agent ?? undefined);
     await new Promise((r) => setTimeout(r, 3000));
     const exec = await idle.container.exec({ Cmd: ['grep', 'VmRSS', '/proc/1/status'], User: '1001', AttachStdout: true });
     const stream = await exec.start({});
@@ -53,7 +53,7 @@ export async function benchAgentRuntime(table: ResultsTable, rounds: number, eng
     for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
     const kb = Number(/VmRSS:\s+(\d+)/.exec(Buffer.concat(chunks).toString('latin1'))?.[1]);
     table.record('agent: runtime RSS while idle', `${(kb / 1024).toFixed(1)} MB`);
-    harness.close(idleTask);
+    await harness.close(idleTask);
     await idle.exited;
   } finally {
     await harness.dispose();
