@@ -57,18 +57,18 @@ describe('openclaw-base running tasks against the control plane (hardened profil
   it('cannot reach anything beyond its network: a server on another of our networks answers its own network, not the agent', async () => {
     // Only the project's own networks are ever targeted: a peer network with a server the agent must not reach.
     const docker = harness.docker;
-    const peerNetwork = await docker.createNetwork({ Name: `${harness.network}-peer`, Driver: 'bridge', Labels: { 'io.taskforge.test': 'agent-base' } });
+    const peerNetwork = await docker.createNetwork({ Name: `${harness.name}-peer`, Driver: 'bridge', Labels: { 'io.taskforge.test': 'agent-base' } });
     const server = await docker.createContainer({
       Image: IMAGE,
       Entrypoint: ['python3', '-m', 'http.server', '8080', '--bind', '0.0.0.0'],
-      HostConfig: { NetworkMode: `${harness.network}-peer` },
+      HostConfig: { NetworkMode: `${harness.name}-peer` },
     });
     try {
       await server.start();
       const info = (await server.inspect()) as { NetworkSettings: { Networks: Record<string, { IPAddress: string }> } };
-      const address = info.NetworkSettings.Networks[`${harness.network}-peer`].IPAddress;
+      const address = info.NetworkSettings.Networks[`${harness.name}-peer`].IPAddress;
       const probe = `import socket\ntry:\n    socket.create_connection(('${address}', 8080), timeout=3).close()\n    print('reached')\nexcept OSError as e:\n    print('unreachable', type(e).__name__)`;
-      const control = await runContainer(docker, { image: IMAGE, entrypoint: ['python3', '-c', probe], hostConfig: { NetworkMode: `${harness.network}-peer` }, timeoutMs: 30000 });
+      const control = await runContainer(docker, { image: IMAGE, entrypoint: ['python3', '-c', probe], hostConfig: { NetworkMode: `${harness.name}-peer` }, timeoutMs: 30000 });
       expect(control.stdout).toBe('reached\n');
       const taskId = await harness.createTask([{ id: 'probe', type: 'run_command', argv: ['python3', '-c', probe] }]);
       expect((await (await startAgent(harness, taskId)).exited).exitCode).toBe(0);

@@ -1,6 +1,6 @@
 import type { ActionInput, ActionResult } from '@taskforge/agent-contract';
 import { repoImage } from '@taskforge/testing';
-import { startAgent, startHarness, waitFor, type Harness } from '@taskforge/agent-harness';
+import { startAgent, startHarness, type Harness } from '@taskforge/agent-harness';
 
 jest.setTimeout(10 * 60 * 1000);
 

@@ -3,7 +3,7 @@ import { buildImageBuilderServer } from '@taskforge/image-builder-server';
 import { hardenedHostConfig } from '@taskforge/run-profile';
 import { CATALOGUE_FILE } from '@taskforge/task-images';
 import { engineFacts, inspectLocalImage, removeImage, runContainer } from '@taskforge/engine';
-import { forwardIntoNestedEngine, nestedEngineName, type NestedEngineChoice } from '@taskforge/engine-setup';
+import { nestedEngineName, type NestedEngineChoice } from '@taskforge/engine-setup';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,16 +108,16 @@ eachEngine(enginesUnderTest().filter((choice) => !refuses(choice)))(
       expect((await engineFacts(scenario.docker)).imageStore).toBe(choice.store);
     });
 
-    it('runs a task against the control plane under the hardened profile: policy enforced, limits in force, no way off its internal network, healthy', async () => {
-      const harness = await startHarness({ engine: { docker: scenario.docker, expose: (gateway, socketPath) => forwardIntoNestedEngine(scenario.engine, gateway, socketPath) } });
-      const peer = await scenario.docker.createNetwork({ Name: `${harness.network}-peer`, Driver: 'bridge', Labels: { 'io.taskforge.test': 'engines' } });
-      const server = await scenario.docker.createContainer({ Image: IMAGE, Entrypoint: ['python3', '-m', 'http.server', '8080'], HostConfig: { NetworkMode: `${harness.network}-peer` } });
+    it('runs a task against the control plane under the hardened profile: policy enforced, limits in force, no network but the control plane socket, healthy', async () => {
+      const harness = await startHarness({ engine: { docker: scenario.docker, sharedDir: scenario.engine.sharedDir } });
+      const peer = await scenario.docker.createNetwork({ Name: `${harness.name}-peer`, Driver: 'bridge', Labels: { 'io.taskforge.test': 'engines' } });
+      const server = await scenario.docker.createContainer({ Image: IMAGE, Entrypoint: ['python3', '-m', 'http.server', '8080'], HostConfig: { NetworkMode: `${harness.name}-peer` } });
       try {
         await server.start();
-        const address = ((await server.inspect()) as { NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }).NetworkSettings.Networks[`${harness.network}-peer`].IPAddress;
+        const address = ((await server.inspect()) as { NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }).NetworkSettings.Networks[`${harness.name}-peer`].IPAddress;
         const probe = `import socket\ntry:\n    socket.create_connection(('${address}', 8080), timeout=3).close()\n    print('reached')\nexcept OSError as e:\n    print('unreachable')`;
         // The control: the server answers a container of its own network, on this engine.
-        const control = await runContainer(scenario.docker, { image: IMAGE, entrypoint: ['python3', '-c', probe], hostConfig: { NetworkMode: `${harness.network}-peer` }, timeoutMs: 30000 });
+        const control = await runContainer(scenario.docker, { image: IMAGE, entrypoint: ['python3', '-c', probe], hostConfig: { NetworkMode: `${harness.name}-peer` }, timeoutMs: 30000 });
         expect(control.stdout).toBe('reached\n');
 
         const taskId = await harness.createTask(

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '@taskforge/testing';
@@ -8,7 +8,7 @@ import { action, logLine, type ActionInput, type LogLine } from '@taskforge/agen
 import { buildControlPlane, openTaskStore, type ControlPlaneOptions, type TaskRecord } from '@taskforge/control-plane-server';
 import { engineClient } from '@taskforge/engine';
 import { ensureEngine } from '@taskforge/engine-setup';
-import { hardenedHostConfig } from '@taskforge/run-profile';
+import { CONTROL_PLANE_SOCKET_URL, hardenedHostConfig } from '@taskforge/run-profile';
 
 /** The base image the harness starts by default (the e2e projects' test targets build it first). */
 export const IMAGE = `openclaw-base:${readFileSync(join(REPO_ROOT, 'images/base/VERSION'), 'utf8').trim()}`;
@@ -24,8 +24,14 @@ export const TEST_RULES = [
 
 export interface Harness {
   docker: Docker;
+  /** Unique to this harness: a prefix for the names of what a test creates (peer networks, volumes). */
+  name: string;
+  /** What the agents join: `none` over the socket transport, the harness's internal network over tcp. */
   network: string;
+  /** CONTROL_PLANE_URL as the agents see it: CONTROL_PLANE_SOCKET_URL, or http(s)://<gateway>:<port> over tcp. */
   controlPlaneUrl: string;
+  /** Over the socket transport: the directory holding the control plane's socket, as the engine sees it. */
+  socketDir?: string;
   policyFile: string;
   /** Rewrites the policy file: rules under a raised serial, or raw text (e.g. a broken file). */
   writePolicy(rules: unknown[] | string): void;
@@ -42,33 +48,38 @@ export interface Harness {
 }
 
 /**
- * An internal Docker network (no route out) and a real control plane
- * listening on the network's gateway address, where agent containers on that
- * network reach it and nothing else.
+ * A real control plane for agent containers under the hardened profile. By
+ * default (the profile's own way) the agents have no network at all and reach
+ * the control plane through its unix socket, bind-mounted into them; with
+ * `transport: 'tcp'` (and always with `tls`) they join an internal network of
+ * the harness and reach it at the network's gateway address.
  */
 export interface HarnessOptions extends Pick<ControlPlaneOptions, 'heartbeatIntervalS' | 'lostAfterMissedHeartbeats'> {
   /** Serve HTTPS with a certificate made for the network's gateway address, which is only known once the network exists. */
   tls?: (gateway: string) => NonNullable<ControlPlaneOptions['tls']>;
   /** Another engine than the host's (DOCKER_HOST's), e.g. a nested one. The host's by default. */
   engine?: HarnessEngine;
+  /** `socket` (default): no network, the control plane's unix socket mounted in; `tcp`: an internal network. */
+  transport?: 'socket' | 'tcp';
 }
 
 /**
- * An engine whose networks are not the host's: its gateway addresses live in another network namespace, where a
- * server of the host cannot listen. The control plane listens on a unix socket, and `expose` makes it answer at the
- * gateway there (for a nested engine: `forwardIntoNestedEngine`).
+ * An engine whose file system is not the host's (a nested one): the control plane's socket goes into a directory
+ * both see, `sharedDir.host` here and `sharedDir.engine` where that engine resolves bind mounts. Socket transport only.
  */
 export interface HarnessEngine {
   docker: Docker;
-  expose(gateway: string, socketPath: string): Promise<{ port: number; close(): Promise<void> }>;
+  sharedDir: { host: string; engine: string };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   await ensureEngine();
   const docker = options.engine?.docker ?? engineClient();
   const name = `agent-test-${randomBytes(4).toString('hex')}`;
-  const network = await docker.createNetwork({ Name: name, Internal: true, Driver: 'bridge', Labels: { 'io.taskforge.test': 'agent-base' } });
-  const gateway = ((await network.inspect()) as { IPAM: { Config: Array<{ Gateway: string }> } }).IPAM.Config[0].Gateway;
+  const transport = options.tls ? 'tcp' : (options.transport ?? 'socket');
+  if (transport === 'tcp' && options.engine) throw new Error('the harness speaks tcp only on the host engine; use the socket transport on another engine');
+  const network = transport === 'tcp' ? await docker.createNetwork({ Name: name, Internal: true, Driver: 'bridge', Labels: { 'io.taskforge.test': 'agent-base' } }) : undefined;
+  const gateway = network ? ((await network.inspect()) as { IPAM: { Config: Array<{ Gateway: string }> } }).IPAM.Config[0].Gateway : '';
   const policyFile = join(mkdtempSync(join(tmpdir(), 'agent-policy-')), 'policies.json');
   writeFileSync(policyFile, JSON.stringify({ serial: 1, tasks: { '*': { rules: TEST_RULES } } }));
   const { tls, engine, ...controlPlaneOptions } = options;
@@ -79,12 +90,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const agentTokens = new Map<string, string>();
   let serial = 1;
   let controlPlaneUrl: string;
-  let exposed: Awaited<ReturnType<HarnessEngine['expose']>> | undefined;
-  if (engine) {
-    const socketPath = join(dirname(policyFile), 'control-plane.sock');
+  let socketDir: string | undefined;
+  let hostSocketDir: string | undefined;
+  if (transport === 'socket') {
+    // The agent user (1001, or any UID in group 0) must traverse the directory and connect to the socket.
+    hostSocketDir = engine ? join(engine.sharedDir.host, name) : mkdtempSync(join(tmpdir(), 'agent-control-plane-'));
+    mkdirSync(hostSocketDir, { recursive: true });
+    chmodSync(hostSocketDir, 0o755);
+    const socketPath = join(hostSocketDir, 'control-plane.sock');
     await app.listen({ path: socketPath });
-    exposed = await engine.expose(gateway, socketPath);
-    controlPlaneUrl = `${tls ? 'https' : 'http'}://${gateway}:${exposed.port}`;
+    chmodSync(socketPath, 0o666);
+    socketDir = engine ? `${engine.sharedDir.engine}/${name}` : hostSocketDir;
+    controlPlaneUrl = CONTROL_PLANE_SOCKET_URL;
   } else {
     controlPlaneUrl = await app.listen({ host: gateway, port: 0 });
   }
@@ -92,12 +109,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const stop = async () => {
     if (running) await app.close();
     running = false;
-    await exposed?.close();
   };
   return {
     docker,
-    network: name,
+    name,
+    network: network ? name : 'none',
     controlPlaneUrl,
+    socketDir,
     policyFile,
     writePolicy: (rules) => {
       serial += 1;
@@ -124,7 +142,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dispose: async () => {
       await stop();
       await tasks.close();
-      await network.remove().catch(() => undefined);
+      await network?.remove().catch(() => undefined);
+      if (hostSocketDir) rmSync(hostSocketDir, { recursive: true, force: true });
     },
   };
 }
@@ -150,7 +169,7 @@ export interface AgentStartOptions {
  */
 export async function startAgent(harness: Harness, taskId: string, env: Record<string, string> = {}, user?: string, image = IMAGE, options: AgentStartOptions = {}): Promise<AgentRun> {
   const credential = options.credential ?? 'own';
-  const hostConfig = hardenedHostConfig({ network: harness.network, workspace: options.workspaceVolume ? { volume: options.workspaceVolume } : undefined });
+  const hostConfig = hardenedHostConfig({ network: harness.network, controlPlaneSocketDir: harness.socketDir, workspace: options.workspaceVolume ? { volume: options.workspaceVolume } : undefined });
   const container = await harness.docker.createContainer({
     Image: image,
     Env: Object.entries({ TASK_ID: taskId, CONTROL_PLANE_URL: harness.controlPlaneUrl, AGENT_POLL_INTERVAL_S: '0.1', ...env }).map(([k, v]) => `${k}=${v}`),

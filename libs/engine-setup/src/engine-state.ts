@@ -38,6 +38,8 @@ export function nestedEnginePaths(name: string, stateDir = engineStateDir()) {
     registryConfig: join(dir, 'registry.yml'),
     registryData: join(dir, 'registry'),
     registryLog: join(dir, 'registry.log'),
+    /** Files the host puts where the nested engine's containers can bind-mount them (a control plane's unix socket). */
+    shared: join(dir, 'shared'),
   };
 }
 

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, relative } from 'node:path';
 import type Docker from 'dockerode';
 import { engineAddress, engineClient, engineFacts, isEngineReachable } from '@taskforge/engine';
 import { UserError } from '@taskforge/user-errors';
 import { waitFor } from './background-process';
 import { nestedEnginePaths, type NestedEnginePaths } from './engine-state';
 import { ensureEngine } from './ensure-engine';
-import { nestedDaemonConfig, nestedEngineContainerName, nestedEngineCreateOptions, nestedRegistryConfig, SPEC_LABEL } from './nested-engine-container';
+import { nestedDaemonConfig, nestedEngineContainerName, nestedEngineCreateOptions, nestedRegistryConfig, SPEC_LABEL, STATE_MOUNT } from './nested-engine-container';
 import { ensureNestedEngineImage } from './nested-engine-image';
 import { refuseNestedEnvironment } from './nested-environment';
 import { NESTED_REGISTRY_PORTS, nestedEngineName, type NestedEngineChoice } from './nested-engines';
@@ -25,6 +25,11 @@ export interface NestedEngine {
   engineVersion: string;
   /** Its API version, e.g. `1.51`. */
   apiVersion: string;
+  /**
+   * A directory both sides see: `host` is its path for this process, `engine` the path the nested engine resolves a
+   * bind mount's source in (where a control plane's socket is put for its agent containers).
+   */
+  sharedDir: { host: string; engine: string };
   /** `found`: it was running as asked already; `started`: this call created (or replaced) its container. */
   state: 'found' | 'started';
 }
@@ -100,6 +105,7 @@ export async function ensureNestedEngine(choice: NestedEngineChoice, log: (line:
   const image = await ensureNestedEngineImage(docker, choice.engine, log);
   mkdirSync(paths.dataRoot, { recursive: true });
   mkdirSync(paths.registryData, { recursive: true });
+  mkdirSync(paths.shared, { recursive: true });
   writeIfChanged(paths.daemonConfig, nestedDaemonConfig(choice));
   writeIfChanged(paths.registryConfig, nestedRegistryConfig(choice));
 
@@ -118,5 +124,6 @@ export async function ensureNestedEngine(choice: NestedEngineChoice, log: (line:
   await waitUntilAnswering(docker, choice, paths, registry);
   const dockerHost = `unix://${paths.socket}`;
   const facts = await engineFacts(engineClient(dockerHost));
-  return { choice, hostEngine: engineAddress(), dockerHost, registry, engineVersion: facts.version, apiVersion: facts.api.engineApi, state };
+  const sharedDir = { host: paths.shared, engine: `${STATE_MOUNT}/${relative(paths.dir, paths.shared)}` };
+  return { choice, hostEngine: engineAddress(), dockerHost, registry, engineVersion: facts.version, apiVersion: facts.api.engineApi, sharedDir, state };
 }

@@ -10,4 +10,3 @@ export { parseEngineChoice } from './engine-choice';
 export { IMAGE_STORES, NESTED_ENGINES, NESTED_REGISTRY_PORTS, nestedEngineName, type ImageStore, type NestedEngineChoice, type NestedEngineVersion } from './nested-engines';
 export { nestedEngineContainerName } from './nested-engine-container';
 export { nestedEngineImageTag, nestedEngineRecipe } from './nested-engine-image';
-export { forwardIntoNestedEngine, type NestedForward } from './nested-engine-network';

@@ -5,7 +5,7 @@ import { NESTED_REGISTRY_PORTS, nestedEngineName, type NestedEngineChoice } from
 import type { NestedEnginePaths } from './engine-state';
 
 /** Where the nested engine's host directory (socket, configs, logs, registry data) appears inside its container. */
-const STATE_MOUNT = '/taskforge';
+export const STATE_MOUNT = '/taskforge';
 
 /** The host engine's container of a nested engine: one per engine and store, found again by this name. */
 export function nestedEngineContainerName(choice: NestedEngineChoice): string {

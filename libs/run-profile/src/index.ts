@@ -1,1 +1,1 @@
-export { hardenedHostConfig, AGENT_UID, type HardenedProfileOptions } from './hardened-host-config';
+export { hardenedHostConfig, AGENT_UID, CONTROL_PLANE_SOCKET_MOUNT, CONTROL_PLANE_SOCKET_URL, type HardenedProfileOptions } from './hardened-host-config';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HarnessEngine } from '@taskforge/agent-harness';
 import { engineClient, pullImage, pushAs, tagImage } from '@taskforge/engine';
-import { ensureNestedEngine, forwardIntoNestedEngine, nestedEngineName, parseEngineChoice } from '@taskforge/engine-setup';
+import { ensureNestedEngine, nestedEngineName, parseEngineChoice } from '@taskforge/engine-setup';
 import { UserError } from '@taskforge/user-errors';
 import { REPO_ROOT, repoImage } from '@taskforge/testing';
 
@@ -46,5 +46,5 @@ export async function benchEngine(args: readonly string[], sections: ReadonlySet
   await pullImage(nested, inRegistry);
   await tagImage(nested, inRegistry, `openclaw-python:${version}`);
   log(`measuring Docker ${engine.engineVersion} (${name}, API ${engine.apiVersion}) at ${engine.dockerHost}, registry ${engine.registry}`);
-  return { name, nested: true, harness: { docker: nested, expose: (gateway, socketPath) => forwardIntoNestedEngine(engine, gateway, socketPath) } };
+  return { name, nested: true, harness: { docker: nested, sharedDir: engine.sharedDir } };
 }
