@@ -72,6 +72,35 @@ describe('lost runtimes', () => {
     }
   });
 
+  describe('the wall clock jumping (NTP, a resumed VM) neither loses a task nor keeps one alive: silence is counted on a monotonic clock', () => {
+    // Only Date is faked: timers, performance.now() and the sockets run as usual.
+    const REAL_TIMERS = ['nextTick', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'queueMicrotask', 'performance', 'hrtime'] as const;
+    beforeEach(() => jest.useFakeTimers({ doNotFake: [...REAL_TIMERS], now: Date.now() }));
+    afterEach(() => jest.useRealTimers());
+
+    it.each([
+      ['a day forward', 24 * 3600 * 1000],
+      ['a day back', -24 * 3600 * 1000],
+    ])('%s: a polling agent stays running, a silent one becomes lost all the same', async (_name, jumpMs) => {
+      // A roomier limit (1 s), so a busy machine cannot make a 50 ms rhythm look like silence.
+      const roomy = await startControlPlane({ heartbeatIntervalS: 0.2, lostAfterMissedHeartbeats: 5 });
+      try {
+        const [polling, silent] = [await roomy.createTask({ close_when_empty: false }), await roomy.createTask({ close_when_empty: false })];
+        for (const t of [polling, silent]) await roomy.call('POST', `/v1/tasks/${t.taskId}/register`, { agent: AGENT }, t.agentToken);
+        jest.setSystemTime(Date.now() + jumpMs);
+        const started = performance.now();
+        while (performance.now() - started < 2.5 * roomy.lostTasks.silenceLimitMs) {
+          await roomy.call('GET', `/v1/tasks/${polling.taskId}/actions/next`, undefined, polling.agentToken);
+          await sleep(50);
+        }
+        expect((await roomy.call('GET', `/v1/tasks/${polling.taskId}`)).body.state).toBe('running');
+        expect((await roomy.call('GET', `/v1/tasks/${silent.taskId}`)).body.state).toBe('lost');
+      } finally {
+        await roomy.app.close();
+      }
+    });
+  });
+
   it('a task no agent ever registered for stays queued (lost is for running tasks)', async () => {
     const { taskId } = await cp.createTask();
     await sleep(500);

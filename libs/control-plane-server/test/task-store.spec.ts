@@ -178,7 +178,7 @@ describe.each([sqlite, postgresql])('tasks in $name', (kind) => {
     expect(await store.has('too-many')).toBe(false);
     await store.enqueue('full', [list('a3')]);
     await store.create([list('o1')], { taskId: 'other' });
-    for (const id of ['a1', 'a2', 'a3']) await store.next('full');
+    for (let i = 0; i < 3; i++) await store.next('full');
     expect(await store.record('full', sized('a1', 12_000))).toBe('recorded');
     const big = sized('a2', 12_000);
     const refused = store.record('full', big);
