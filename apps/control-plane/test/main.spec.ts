@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parsePolicyFile, policyFileContradiction } from '@taskforge/control-plane-server';
-import { httpsJson, makeTestPki } from '@taskforge/testing';
+import { httpsJson, makeTestPki, startPostgres } from '@taskforge/testing';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const MAIN = join(REPO_ROOT, 'apps/control-plane/src/main.ts');
@@ -46,7 +47,7 @@ function startMain(env: Record<string, string>): Promise<Started> {
     child.stderr!.on('data', (chunk: Buffer) => (started.stderr += chunk.toString('utf8')));
     child.stdout!.on('data', (chunk: Buffer) => {
       started.stdout += chunk.toString('utf8');
-      const url = /control plane on (https?:\/\/[^,\s]+)/.exec(started.stdout)?.[1];
+      const url = /control plane on ((?:https?:\/\/|unix:)[^,\s]+)/.exec(started.stdout)?.[1];
       if (url && !started.url) done({ ...started, url });
     });
     child.on('exit', (code) => done({ ...started, exitCode: code }));
@@ -91,6 +92,20 @@ describe('main.ts', () => {
       ['a heartbeat interval that is not a number', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_HEARTBEAT_INTERVAL_S: 'soon' }), (line) => expect(line).toContain('CONTROL_PLANE_HEARTBEAT_INTERVAL_S=soon must be a positive number')],
       ['a zero heartbeat interval', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_HEARTBEAT_INTERVAL_S: '0' }), (line) => expect(line).toContain('must be a positive number')],
       ['a fractional missed-heartbeat count', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_LOST_AFTER_MISSED_HEARTBEATS: '1.5' }), (line) => expect(line).toContain('CONTROL_PLANE_LOST_AFTER_MISSED_HEARTBEATS=1.5 must be a positive integer')],
+      ['a task cap that is not a number', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_MAX_TASK_BYTES: '64MiB' }), (line) => expect(line).toBe('[control-plane] CONTROL_PLANE_MAX_TASK_BYTES=64MiB must be a positive integer')],
+      ['a zero action cap', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_MAX_TASK_ACTIONS: '0' }), (line) => expect(line).toBe('[control-plane] CONTROL_PLANE_MAX_TASK_ACTIONS=0 must be a positive integer')],
+      ['a fractional store cap', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_MAX_STORED_BYTES: '1.5' }), (line) => expect(line).toBe('[control-plane] CONTROL_PLANE_MAX_STORED_BYTES=1.5 must be a positive integer')],
+      ['a database URL that is not postgres://', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_DATABASE_URL: 'mysql://u:secret@h/db' }), (line) => {
+        expect(line).toBe('[control-plane] CONTROL_PLANE_DATABASE_URL must be a postgres://user:password@host:port/database URL');
+      }],
+      ['both database variables', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_DATABASE_URL: 'postgres://h/db', CONTROL_PLANE_DATABASE_URL_FILE: file('postgres://h/db') }), (line) => expect(line).toContain('not both')],
+      ['a data directory that is a file', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_DATA_DIR: file('not a directory') }), (line) => {
+        expect(line).toMatch(/^\[control-plane\] cannot open the task store \(CONTROL_PLANE_DATA_DIR=\/\S+\): [^\n]+$/);
+      }],
+      ['a socket in a directory that does not exist', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_SOCKET: join(dir, 'absent', 'cp.sock') }), (line) => {
+        expect(line).toBe(`[control-plane] CONTROL_PLANE_SOCKET=${join(dir, 'absent', 'cp.sock')}: directory ${join(dir, 'absent')} does not exist; create it or choose another path`);
+      }],
+      ['a socket path that is a regular file', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_SOCKET: file('x') }), (line) => expect(line).toMatch(/CONTROL_PLANE_SOCKET=\S+ exists and is not a socket; remove it or choose another path$/)],
       ['a TLS certificate without its key', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_TLS_CERT_FILE: file('cert') }), (line) => expect(line).toContain('set both CONTROL_PLANE_TLS_CERT_FILE and CONTROL_PLANE_TLS_KEY_FILE')],
     ])('%s', async (_name, env, check) => {
       const started = await startMain(env());
@@ -131,6 +146,91 @@ describe('main.ts', () => {
     const started = await startMain({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_TLS_CERT_FILE: pki.certFile, CONTROL_PLANE_TLS_KEY_FILE: pki.keyFile });
     expect(started.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(await httpsJson(`${started.url}/v1/tasks`, { ca: pki.ca, method: 'POST', token: TOKEN, body: {} })).toMatchObject({ status: 201 });
+  });
+
+  describe('tasks outlive the process (CONTROL_PLANE_DATA_DIR)', () => {
+    const operator = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const call = async (url: string, method: string, path: string, body?: unknown, token = TOKEN) => {
+      const response = await fetch(`${url}${path}`, { method, headers: { ...operator, authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as Record<string, any> };
+    };
+
+    it('killed (SIGKILL) and started again on the same data directory, it has every task, result and credential it had', async () => {
+      const dataDir = mkdtempSync(join(dir, 'kept-'));
+      const first = await startMain({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_DATA_DIR: dataDir });
+      const created = await call(first.url!, 'POST', '/v1/tasks', { task_id: 'survivor', actions: [{ id: 'a1', type: 'list_files' }, { id: 'a2', type: 'list_files' }], close_when_empty: false });
+      expect(created.status).toBe(201);
+      const agentToken = created.body.agent_token as string;
+      expect((await call(first.url!, 'POST', '/v1/tasks/survivor/register', { agent: AGENT }, agentToken)).status).toBe(200);
+      expect((await call(first.url!, 'GET', '/v1/tasks/survivor/actions/next', undefined, agentToken)).body.action.id).toBe('a1');
+      const decision = { decision_id: 'd1', action_id: 'a1', action_type: 'list_files', allowed: true, matched_rule: 'files', policy_revision: 'r', reason: 'allowed by rule' };
+      const reported = { action_id: 'a1', status: 'succeeded', decision, entries: [{ name: 'x', type: 'file', size: 1 }], duration_ms: 2 };
+      expect((await call(first.url!, 'POST', '/v1/tasks/survivor/actions/a1/result', reported, agentToken)).status).toBe(200);
+      const before = (await call(first.url!, 'GET', '/v1/tasks/survivor')).body;
+      first.child.kill('SIGKILL');
+      await new Promise((done) => first.child.once('exit', done));
+
+      const second = await startMain({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_DATA_DIR: dataDir });
+      expect(second.stderr).toBe('');
+      const after = (await call(second.url!, 'GET', '/v1/tasks/survivor')).body;
+      expect(after).toEqual(before);
+      expect(after).toMatchObject({ state: 'running', dispatched: ['a1'], queued: [{ id: 'a2' }], results: [reported], registered_agent: AGENT });
+      // The agent's credential still opens its task, and the queue goes on where it was.
+      expect((await call(second.url!, 'GET', '/v1/tasks/survivor/actions/next', undefined, agentToken)).body.action.id).toBe('a2');
+      expect((await call(second.url!, 'POST', '/v1/tasks', { task_id: 'survivor' })).status).toBe(409);
+    });
+  });
+
+  it('with CONTROL_PLANE_DATABASE_URL_FILE, two processes share their tasks in PostgreSQL; a wrong password is one line that does not show it', async () => {
+    const postgres = await startPostgres(5473);
+    try {
+      const env = { CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_DATABASE_URL_FILE: file(`${postgres.url}\n`) };
+      const [one, two] = [await startMain(env), await startMain(env)];
+      const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+      expect((await fetch(`${one.url}/v1/tasks`, { method: 'POST', headers, body: JSON.stringify({ task_id: 'shared' }) })).status).toBe(201);
+      expect((await (await fetch(`${two.url}/v1/tasks/shared`, { headers })).json()) as Record<string, unknown>).toMatchObject({ task_id: 'shared', state: 'queued' });
+      const wrong = postgres.url.replace(/:(pw-[^@]+)@/, ':not-the-password@');
+      const refused = await startMain({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_DATABASE_URL: wrong });
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr.trimEnd()).toMatch(/^\[control-plane\] cannot open the task store \(CONTROL_PLANE_DATABASE_URL\): password authentication failed for user "taskforge"$/);
+      expect(refused.stderr).not.toContain('not-the-password');
+    } finally {
+      for (const child of running.splice(0)) if (child.exitCode === null) child.kill();
+      await postgres.remove();
+    }
+  });
+
+  describe('CONTROL_PLANE_SOCKET', () => {
+    /** A GET over a unix socket; fetch() cannot. */
+    const getOverSocket = (socket: string, path: string, token?: string) =>
+      new Promise<{ status: number; body: string }>((done, failed) => {
+        const req = request({ socketPath: socket, path, headers: token ? { authorization: `Bearer ${token}` } : {} }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+          response.on('end', () => done({ status: response.statusCode!, body }));
+        });
+        req.on('error', failed);
+        req.end();
+      });
+
+    it('listens on the socket instead of host and port, mode 0666, taking the place of a stale socket file', async () => {
+      const socket = join(mkdtempSync(join(dir, 'sock-')), 'control-plane.sock');
+      // A socket file whose server was killed: nobody answers on it.
+      const stale = spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+      expect(stale.signal).toBe('SIGKILL');
+      expect(statSync(socket).isSocket()).toBe(true);
+      const started = await startMain({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_SOCKET: socket });
+      expect(started.url).toBe(`unix:${socket}`);
+      expect(started.stderr).toBe('');
+      expect(statSync(socket).mode & 0o777).toBe(0o666);
+      expect(await getOverSocket(socket, '/healthz')).toEqual({ status: 200, body: '{"ok":true}' });
+      expect((await getOverSocket(socket, '/v1/tasks/none', TOKEN)).status).toBe(404);
+      // A second control plane on the same socket is refused: the first still answers there.
+      const second = await startMain({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_SOCKET: socket });
+      expect(second.exitCode).toBe(2);
+      expect(second.stderr.trimEnd()).toBe(`[control-plane] CONTROL_PLANE_SOCKET=${socket}: another process listens on it; stop it or choose another path`);
+      expect(existsSync(socket)).toBe(true);
+    });
   });
 
   describe('apps/control-plane/policies.example.json, the file `nx serve control-plane` starts with', () => {
