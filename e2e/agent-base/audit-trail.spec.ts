@@ -52,6 +52,13 @@ for sig in (signal.SIGSTOP, signal.SIGKILL, signal.SIGQUIT, signal.SIGHUP, signa
         os.kill(1, sig)
     except OSError as error:
         note(f'kill 1 {sig.name}', error)
+# The same at each thread of PID 1 (tgkill, tkill: the protection is the whole thread group's).
+import platform
+tgkill, tkill = {"x86_64": (234, 200), "aarch64": (131, 130)}[platform.machine()]
+for tid in sorted(int(t) for t in os.listdir('/proc/1/task')):
+    for sig in (signal.SIGSTOP, signal.SIGKILL):
+        libc.syscall(tgkill, 1, tid, sig)
+        libc.syscall(tkill, tid, sig)
 print(json.dumps({"pid1": open('/proc/1/cmdline', 'rb').read().split(b'\\0')[:5], "outcome": outcome}, default=lambda b: b.decode()))
 `;
 
@@ -64,7 +71,12 @@ describe('openclaw-base: the audit trail cannot be forged by a task', () => {
   afterAll(() => harness?.dispose());
 
   it('no command writes into the container log or stops the runtime: /proc fds of every process, its memory, ptrace, and the signals PID 1 does not handle', async () => {
-    const taskId = await harness.createTask([python('attack', attack), { id: 'after', type: 'run_command', argv: ['echo', 'still here'] }]);
+    const taskId = await harness.createTask([
+      python('attack', attack),
+      // Every process this UID may signal, at once: all but PID 1 and the caller.
+      python('kill-all', "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept ProcessLookupError:\n    pass  # nothing else to signal: PID 1 is spared\nprint('sent')"),
+      { id: 'after', type: 'run_command', argv: ['echo', 'still here'] },
+    ]);
     const run = await startAgent(harness, taskId);
     // startAgent parses every log line against the contract's log-line schema: a forged partial line fails it.
     const { exitCode, lines, stdout } = await run.exited;
@@ -80,8 +92,10 @@ describe('openclaw-base: the audit trail cannot be forged by a task', () => {
     expect(lines.filter((l) => l.event === 'audit').map((l) => l.fields)).not.toContainEqual(expect.objectContaining({ marker: FORGED }));
     // The runtime lived through it all and went on; the control plane recorded every decision from the results themselves.
     expect(resultOf('after')).toMatchObject({ status: 'succeeded', stdout: 'still here\n' });
+    expect(resultOf('kill-all')).toMatchObject({ status: 'succeeded', stdout: 'sent\n' });
     expect(task.results.map((r) => [r.action_id, r.decision.allowed])).toEqual([
       ['attack', true],
+      ['kill-all', true],
       ['after', true],
     ]);
   });
