@@ -165,7 +165,7 @@ export class SqlTaskStore implements TaskStore {
       const row = await this.lockedSummary(session, taskId);
       if (row.state === 'lost') throw new TaskConflict(`task ${taskId} is lost: ${row.lost_reason}; create a new task`);
       await this.addActions(session, row, actions, actionsAsJson(taskId, actions));
-      if (row.state === 'done' && actions.length > 0) await session.run(`UPDATE tasks SET state = 'running' WHERE task_id = ?`, [taskId]);
+      if (row.state === 'done') await session.run(`UPDATE tasks SET state = 'running' WHERE task_id = ?`, [taskId]);
       return summaryOf(await this.summaryRow(session, taskId, ''));
     });
   }
