@@ -198,7 +198,8 @@ describe('main.ts', () => {
       for (const child of running.splice(0)) if (child.exitCode === null) child.kill();
       await postgres.remove();
     }
-  });
+    // Room for installing Debian's PostgreSQL on a machine that has none.
+  }, 180_000);
 
   describe('CONTROL_PLANE_SOCKET', () => {
     /** A GET over a unix socket; fetch() cannot. */
