@@ -29,8 +29,11 @@ export class SqliteDatabase implements SqlDatabase {
     else mkdirSync(this.dataDir, { recursive: true });
     const db = new Database(join(this.dataDir ?? this.openedDir!, SQLITE_FILE));
     db.pragma('journal_mode = WAL');
-    // Every commit is on disk before the answer goes out: a crash of the machine loses no result the runtime was told is recorded.
-    db.pragma('synchronous = FULL');
+    // WAL with synchronous NORMAL: a commit survives a crash of the control plane (its process, a restart) the moment
+    // it is made; only a power loss or a kernel crash may take the last commits back. FULL (an fsync per commit)
+    // cost the agent bench two thirds of its actions/s here (54 instead of 160 per second), with every agent request
+    // a commit; a deployment that must survive power loss without a loss runs replicas on PostgreSQL.
+    db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.exec(schema);
     this.db = db;
