@@ -25,7 +25,7 @@ from . import RUNTIME_VERSION
 from .actions import ActionRunner, InvalidAction, Outcome, resolve_program
 from .config import Config, ConfigError, load_config, read_credential
 from .contract_schema import LIMITS, ContractViolation, check, errors, schema, scrub
-from .control_plane import ControlPlaneClient, ControlPlaneError, ControlPlaneRejected, backoff_delays
+from .control_plane import ControlPlaneClient, ControlPlaneError, ControlPlaneRejected, MalformedResponse, backoff_delays
 from .credential_guard import GuardUnavailable, make_undumpable
 from .health import touch
 from .logs import JsonLogger
@@ -150,6 +150,17 @@ class AgentRuntime:
                 self.stop_requested.wait(next(delays))
         return False
 
+    def _next_answer(self) -> dict[str, Any]:
+        """The next answer; one that is only an action breaking the wire rules (a lone surrogate...) goes on to be rejected."""
+        try:
+            return self.client.next_action()
+        except MalformedResponse as error:
+            # The answer came and is an action: whatever is wrong is in the action, which the contract check refuses
+            # and _reject reports (when its id is usable), rather than a control plane taken for unreachable.
+            if isinstance(error.answer, dict) and list(error.answer) == ["action"] and isinstance(error.answer["action"], dict):
+                return error.answer
+            raise
+
     def _execute(self, raw: Any) -> None:
         started = self.clock()
         self.state = "running"
@@ -214,7 +225,7 @@ class AgentRuntime:
             try:
                 if not self._flush_outbox():
                     raise ControlPlaneError("results pending delivery")
-                answer = self.client.next_action()
+                answer = self._next_answer()
             except ControlPlaneRejected as error:
                 return self._give_up("task_rejected", EXIT_LOST, error=str(error))
             except ControlPlaneError as error:

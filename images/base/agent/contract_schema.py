@@ -8,7 +8,11 @@ bounded in size, so a bad message becomes a refused message, never a crash or
 a stall of the loop.
 
 The JSON Schemas and `limits.json` beside this file are generated from the zod
-definitions in libs/agent-contract, so both sides enforce the same rules.
+definitions in libs/agent-contract, so both sides enforce the same rules; where
+Python and JavaScript read the same text differently (numbers, patterns,
+date-times) this module reads it as JavaScript does, and
+tests/contract_corpus.json, with the control plane's verdicts on thousands of
+messages, holds it to that (tests/test_contract_corpus.py).
 The validator knows exactly the keywords those files use and refuses to load a
 schema with any other keyword: a keyword it silently ignored would be a rule
 it silently did not enforce.
@@ -19,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,7 +39,7 @@ KEYWORDS = frozenset(
         "type", "const", "enum", "oneOf", "anyOf",
         "minLength", "maxLength", "pattern", "format",
         "minimum", "maximum", "exclusiveMinimum",
-        "items", "minItems", "maxItems",
+        "items", "prefixItems", "minItems", "maxItems",
         "properties", "required", "additionalProperties", "propertyNames",
     }
 )
@@ -44,6 +47,10 @@ KEYWORDS = frozenset(
 _PROBLEMS_SHOWN = 5  # a reason names at most this many problems: one line, bounded, still useful
 _VALUE_SHOWN = 60  # characters of an offending value quoted in a reason
 _SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER: the contract's integers are within it
+# What ECMAScript's \s matches (ECMA-262 WhiteSpace and LineTerminator): more than Python's ASCII \s.
+_JS_SPACE = "\t\n\v\f\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_DATE_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?Z", re.ASCII)
 
 
 class ContractViolation(ValueError):
@@ -51,6 +58,36 @@ class ContractViolation(ValueError):
 
 
 # -- reading messages ------------------------------------------------------
+
+class Flaw:
+    """Stands, in a value `parse_answer` returns, for what the wire rules refuse (a duplicate key's value, an out-of-range number).
+
+    It is no JSON type, so `check` refuses whatever holds it, with `reason`.
+    """
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"<{self.reason}>"
+
+
+def parse_answer(raw: bytes) -> Any:
+    """Parses an answer of the control plane: like `parse_message`, but the rules for values are left to `check`.
+
+    Refused here only what cannot be an answer at all: over maxMessageBytes,
+    not UTF-8, not JSON (NaN and Infinity literals included), or nested beyond
+    what the parser can follow. A lone surrogate, a duplicate key, a number
+    out of range or nesting deeper than maxNestingDepth stays in the value
+    (the last two, and the later value of a duplicate key, as a `Flaw`), and
+    `check` refuses the part of the answer that holds it, with the reason: an
+    action holding one is a rejected action, reported as such, not an answer
+    that never arrived.
+    """
+    return _parse(raw, defer=True)
+
 
 def parse_message(raw: bytes) -> Any:
     """Parses one message body: UTF-8 JSON within the contract's size and nesting limits.
@@ -62,7 +99,16 @@ def parse_message(raw: bytes) -> Any:
     encoder does, so they would crash whoever writes the value out), duplicate
     keys (parsers disagree on which one wins), and nesting deeper than
     maxNestingDepth (the C parser recurses; RecursionError is caught too).
+
+    Numbers are read as JavaScript reads them: an integer too large for a
+    double is out of range, and a number with a fraction or exponent that is
+    an integer within the safe range (1.0, 1e2, -0.0) is that integer (JSON
+    Schema's reading too), so the runtime never sees 1.0 where it counts bytes.
     """
+    return _parse(raw, defer=False)
+
+
+def _parse(raw: bytes, defer: bool) -> Any:
     if not isinstance(raw, (bytes, bytearray, memoryview)):
         raise TypeError(f"a message is bytes, not {type(raw).__name__}")
     size, limit = len(raw), LIMITS["maxMessageBytes"]
@@ -73,14 +119,44 @@ def parse_message(raw: bytes) -> Any:
     except UnicodeDecodeError as error:
         raise ContractViolation(f"message is not UTF-8 (invalid byte at offset {error.start})") from None
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float, object_pairs_hook=_unique_keys)
+        value = json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_float=_deferred(_float, defer),
+            parse_int=_deferred(_int, defer),
+            object_pairs_hook=_deferred(_unique_keys, defer),
+        )
     except RecursionError:
         raise ContractViolation(f"message nests deeper than {LIMITS['maxNestingDepth']} levels") from None
     except ContractViolation:
         raise
     except ValueError as error:  # JSONDecodeError, or an integer of more than 4300 digits
         raise ContractViolation(f"message is not JSON: {_one_line(str(error), 200)}") from None
-    _check_tree(value)
+    if not defer:
+        _check_tree(value)
+    return value
+
+
+def _deferred(read: Any, defer: bool) -> Any:
+    """`read` as a json.loads hook: its ContractViolation raised, or with defer=True kept in the value as a Flaw."""
+    if not defer:
+        return read
+
+    def hook(item: Any) -> Any:
+        try:
+            return read(item)
+        except ContractViolation as violation:
+            if isinstance(item, list):  # an object with a key twice: each later value becomes the Flaw
+                return _flag_duplicates(item, str(violation))
+            return Flaw(str(violation))
+
+    return hook
+
+
+def _flag_duplicates(pairs: list[tuple[str, Any]], reason: str) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for key, item in pairs:
+        value[key] = Flaw(f"key {_show(key)} appears twice in one object") if key in value else item
     return value
 
 
@@ -88,10 +164,21 @@ def _refuse_constant(name: str) -> Any:
     raise ContractViolation(f"{name} is not a JSON number")
 
 
-def _finite_float(text: str) -> float:
+def _float(text: str) -> float | int:
     value = float(text)
     if not math.isfinite(value):
-        raise ContractViolation(f"number {_show(text)} is out of range")
+        raise ContractViolation(f"number {_show(text[:40])} is out of range")
+    if value.is_integer() and abs(value) <= MAX_SAFE_INTEGER:
+        return int(value)
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        value = int(text)
+        float(value)  # JavaScript reads every number as a double: one that overflows it is out of range
+    except (OverflowError, ValueError):  # ValueError: over the 4300 digits int() reads, far beyond a double
+        raise ContractViolation(f"number {_show(text[:40])} is out of range") from None
     return value
 
 
@@ -102,6 +189,11 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
         raise ContractViolation(f"key {_show(duplicate)} appears twice in one object")
     return value
+
+
+def check_tree(value: Any) -> None:
+    """Raises ContractViolation when a value breaks the wire rules `parse_message` enforces (see `parse_answer`)."""
+    _check_tree(value)
 
 
 def _check_tree(value: Any) -> None:
@@ -137,6 +229,8 @@ def _tree_problem(value: Any, with_paths: bool) -> str | None:
                 return f"{_short(path)}: string holds a lone surrogate"
         elif isinstance(item, float) and not math.isfinite(item):
             return f"{_short(path)}: {item!r} is not a finite number"
+        elif isinstance(item, Flaw):
+            return f"{_short(path)}: {item.reason}"
     return None
 
 
@@ -172,7 +266,7 @@ def _known_keywords(node: dict[str, Any], where: str) -> None:
     for keyword in ("items", "additionalProperties", "propertyNames"):
         if isinstance(node.get(keyword), dict):
             _known_keywords(node[keyword], f"{where}.{keyword}")
-    for keyword in ("oneOf", "anyOf"):
+    for keyword in ("oneOf", "anyOf", "prefixItems"):
         for index, option in enumerate(node.get(keyword, [])):
             _known_keywords(option, f"{where}.{keyword}[{index}]")
 
@@ -182,9 +276,9 @@ def check(value: Any, name: str) -> None:
 
     Stricter than a plain JSON Schema reading where Python and JavaScript
     differ: booleans are never integers or numbers (True == 1 in Python),
-    numbers are finite, const/enum compare types too, `$` in a pattern is the
-    end of the string (Python's `$` also matches before a final newline) and
-    `\\d` is an ASCII digit, as in JavaScript.
+    numbers are finite, const/enum compare types too, a pattern means what
+    it means in JavaScript (see `_pattern`), and a date-time is what zod's
+    `datetime()` accepts (see `_is_date_time`).
     """
     _check_tree(value)
     problems = errors(value, _schema(name))
@@ -212,8 +306,8 @@ def _type_ok(value: Any, expected: str) -> bool:
     if expected == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
     if expected == "number":
-        # An int is always finite (and math.isfinite(10**400) would raise OverflowError).
-        return isinstance(value, int) and not isinstance(value, bool) or isinstance(value, float) and math.isfinite(value)
+        # Numbers are doubles, as in JavaScript: an int beyond a double's range is none (math.isfinite would raise on it).
+        return isinstance(value, int) and not isinstance(value, bool) and _double_holds(value) or isinstance(value, float) and math.isfinite(value)
     return {
         "object": isinstance(value, dict),
         "array": isinstance(value, list),
@@ -223,6 +317,14 @@ def _type_ok(value: Any, expected: str) -> bool:
     }[expected]
 
 
+def _double_holds(value: int) -> bool:
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
+
+
 def _same(a: Any, b: Any) -> bool:
     """Equality for const/enum that does not let True stand for 1 or 1.0 for True."""
     return isinstance(a, bool) == isinstance(b, bool) and a == b
@@ -230,20 +332,38 @@ def _same(a: Any, b: Any) -> bool:
 
 @lru_cache(maxsize=None)
 def _pattern(pattern: str) -> re.Pattern[str]:
-    """Compiles an ECMAScript pattern as Python: `$` outside a class becomes `\\Z`, and \\d, \\w, \\s are ASCII."""
+    """Compiles an ECMAScript pattern (no flags) as Python, meaning the same.
+
+    `$` outside a class becomes `\\Z` (Python's `$` also matches before a
+    final newline); `.` matches what it does in JavaScript (anything but
+    \\n, \\r, U+2028, U+2029); \\d and \\w are ASCII (re.ASCII) while \\s is
+    ECMAScript's Unicode white space; a `[` inside a class is escaped. A
+    pattern using what this does not translate (\\S inside a class) is refused.
+    """
     out, in_class, index = [], False, 0
     while index < len(pattern):
         char = pattern[index]
         if char == "\\":
-            out.append(pattern[index : index + 2])
+            escape = pattern[index : index + 2]
+            if escape == r"\s":
+                escape = _JS_SPACE if in_class else f"[{_JS_SPACE}]"
+            elif escape == r"\S":
+                if in_class:
+                    raise RuntimeError(f"pattern {pattern!r}: \\S inside a class is not translated")
+                escape = f"[^{_JS_SPACE}]"
+            out.append(escape)
             index += 2
             continue
         if char == "[":
+            if in_class:
+                char = r"\["
             in_class = True
         elif char == "]":
             in_class = False
         elif char == "$" and not in_class:
             char = r"\Z"
+        elif char == "." and not in_class:
+            char = "[^\n\r\u2028\u2029]"
         out.append(char)
         index += 1
     return re.compile("".join(out), re.ASCII)
@@ -290,9 +410,13 @@ def errors(value: Any, node: dict[str, Any], path: str = "$") -> list[str]:
             found.append(f"{path}: {len(value)} items, fewer than {node['minItems']}")
         if "maxItems" in node and len(value) > node["maxItems"]:
             found.append(f"{path}: {len(value)} items, more than {node['maxItems']}")
-        elif "items" in node:  # items of an oversized array are not worth looking at
+        else:  # items of an oversized array are not worth looking at
+            prefix = node.get("prefixItems", [])
             for index, item in enumerate(value):
-                found += errors(item, node["items"], f"{path}[{index}]")
+                if index < len(prefix):
+                    found += errors(item, prefix[index], f"{path}[{index}]")
+                elif "items" in node:
+                    found += errors(item, node["items"], f"{path}[{index}]")
     if isinstance(value, dict):
         properties = node.get("properties", {})
         for required in node.get("required", []):
@@ -311,11 +435,21 @@ def errors(value: Any, node: dict[str, Any], path: str = "$") -> list[str]:
 
 
 def _is_date_time(value: str) -> bool:
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+    """A date-time of the contract: zod's `datetime()`, the strict end of RFC 3339 §5.6.
+
+    Always in UTC written `Z`, an upper-case `T`, seconds present, any number
+    of fraction digits, no leap second (60), ASCII digits only; the date must
+    exist in the proleptic Gregorian calendar (year 0000 included, a leap year).
+    No other offset, no bare date (2020-01-01), no lower-case t or z: what the
+    control plane accepts and the runtime writes, and nothing else.
+    """
+    match = _DATE_TIME.fullmatch(value)
+    if match is None:
         return False
-    return True
+    year, month, day, hour, minute, second = (int(part) for part in match.groups())
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return 1 <= month <= 12 and 1 <= day <= days[month - 1] and hour <= 23 and minute <= 59 and second <= 59
 
 
 # -- writing messages ------------------------------------------------------

@@ -45,7 +45,7 @@ import weakref
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
-from .contract_schema import LIMITS, ContractViolation, encode_message, parse_message
+from .contract_schema import LIMITS, ContractViolation, check_tree, encode_message, parse_answer
 from .results import fit_result
 
 ERROR_BODY_BYTES = 512  # of a 4xx/5xx answer, kept for the error message
@@ -70,7 +70,17 @@ class ControlPlaneRejected(ControlPlaneError):
 
 
 class MalformedResponse(ControlPlaneError):
-    """An answer that is not the JSON object the contract promises (or is too large, or not HTTP)."""
+    """An answer that is not the JSON object the contract promises (or is too large, or not HTTP).
+
+    `answer` is the JSON object when the answer was one and only values in it
+    break the wire rules (a lone surrogate, a duplicate key, a number out of
+    range, nesting too deep), with those values as `parse_answer` leaves them:
+    the runtime then rejects the action that holds them instead of losing it.
+    """
+
+    def __init__(self, message: str, answer: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.answer = answer
 
 
 class _Deadline:
@@ -391,11 +401,17 @@ class ControlPlaneClient:
             if size > cap:
                 raise MalformedResponse(f"{what}: answer is over the contract's {cap} bytes")
         try:
-            answer = parse_message(b"".join(chunks))
+            answer = parse_answer(b"".join(chunks))
         except ContractViolation as violation:
             raise MalformedResponse(f"{what}: {self._scrub(str(violation))}") from None
         if not isinstance(answer, dict):
             raise MalformedResponse(f"{what}: answer is not a JSON object")
+        try:
+            check_tree(answer)
+        except ContractViolation as violation:
+            # A JSON object whose values break the wire rules: refused, but handed on, so that the part holding them
+            # (an action) can be refused on its own, with the reason.
+            raise MalformedResponse(f"{what}: {self._scrub(str(violation))}", answer) from None
         return answer
 
     def _error_body(self, response: http.client.HTTPResponse) -> str:

@@ -117,6 +117,8 @@ class ParseMessageTest(unittest.TestCase):
         "single quotes": b"{'done': true}",
         "comment": b'{"done": true /* no */}',
         "over maxMessageBytes": b" " * (LIMITS["maxMessageBytes"] + 1),
+        "integer of 309 digits": b"[" + b"9" * 309 + b"]",  # over a double's range: JavaScript reads Infinity
+        "integer of 4000 digits": b"[" + b"9" * 4000 + b"]",
     }
 
     def test_bad_bodies(self) -> None:
@@ -132,7 +134,8 @@ class ParseMessageTest(unittest.TestCase):
             b'"\\ud83d\\ude00"': "\U0001f600",  # an escaped surrogate pair is one character, not a lone surrogate
             "\"é\"".encode(): "é",
             b"[" * DEPTH + b"]" * DEPTH: eval("[" * DEPTH + "]" * DEPTH),
-            b"[" + b"9" * 4000 + b"]": [int("9" * 4000)],
+            b"[" + b"9" * 308 + b"]": [int("9" * 308)],  # below 1.8e308: a double holds it (rounded), so it is a number
+            b"[1.0, -0.0, 1e2, 0.5]": [1, 0, 100, 0.5],  # integral numbers within the safe range are integers, as in JavaScript
             b" " * 10 + b"{}": {},
         }
         for raw, value in rows.items():
@@ -286,6 +289,71 @@ class CheckMessagesTest(unittest.TestCase):
         validate({"done": True}, "next-action-response")
         with self.assertRaises(AssertionError):
             validate({"done": 1}, "next-action-response")
+
+
+class JavaScriptReadingTest(unittest.TestCase):
+    """Where Python and JavaScript (zod, on the control plane) read a message differently, the runtime reads it as JavaScript does.
+
+    contract_corpus.json (test_contract_corpus.py) holds both ends to the same verdict on thousands of cases; these are the rules behind them.
+    """
+
+    POLICY = CheckMessagesTest.VALID_POLICY
+
+    def test_date_times_are_zods_datetime(self) -> None:
+        rows = {
+            "2020-01-01T00:00:00Z": True,
+            "2020-01-01T00:00:00.123456789Z": True,  # RFC 3339: any number of fraction digits (Python's datetime keeps 6)
+            "0000-02-29T00:00:00Z": True,  # year 0000 is RFC 3339 and a leap year; Python's datetime refuses it
+            "2020-01-01": False,  # a bare date (fromisoformat accepts it)
+            "2020-01-01T00:00:00": False,  # no offset: a local time
+            "2020-01-01T00:00:00+01:00": False,  # RFC 3339 numeric offsets: zod's datetime() wants Z
+            "2020-01-01t00:00:00z": False,  # RFC 3339 allows lower case; zod does not
+            "2016-12-31T23:59:60Z": False,  # leap second
+            "2020-01-01T00:00Z": False,  # seconds missing
+            "2020-01-01 00:00:00Z": False,
+            "1900-02-29T00:00:00Z": False,
+        }
+        for text, valid in rows.items():
+            with self.subTest(text):
+                policy = {**self.POLICY, "issued_at": text}
+                if valid:
+                    check(policy, "policy")
+                else:
+                    self.assertRaises(ContractViolation, check, policy, "policy")
+
+    def test_integral_numbers_are_integers_and_numbers_are_doubles(self) -> None:
+        self.assertEqual(parse_message(b'{"wait_ms": 1.0}'), {"wait_ms": 1})
+        self.assertIsInstance(parse_message(b"[1e2]")[0], int)
+        self.assertIsInstance(parse_message(b"[9007199254740992.0]")[0], float)  # beyond the safe range it stays a float: not an integer
+        check(parse_message(b'{"wait_ms": 1E0}'), "next-action-response")
+        self.assertRaises(ContractViolation, check, {"task_id": "t", "heartbeat_interval_s": 10**400}, "register-response")
+        self.assertRaises(ContractViolation, parse_message, b'{"task_id": "t", "heartbeat_interval_s": 1' + b"0" * 400 + b"}")
+
+    def test_patterns_mean_what_they_mean_in_javascript(self) -> None:
+        from agent.contract_schema import _pattern
+
+        self.assertIsNotNone(_pattern(r"^\s$").search("\u00a0"))  # ECMAScript \s is Unicode white space
+        self.assertIsNone(_pattern(r"^[^\s]$").search("\u3000"))
+        self.assertIsNone(_pattern(r"^\d$").search("\u0662"))  # \d is ASCII
+        self.assertIsNone(_pattern(r"^.$").search("\u2028"))  # . stops at line terminators
+        self.assertIsNone(_pattern(r"^a$").search("a\n"))  # $ is the end
+        self.assertIsNone(_pattern(r"^[a[]$").search("b"))
+        with self.assertRaises(RuntimeError):
+            _pattern(r"[\S]")
+
+    def test_a_command_rule_names_its_program_without_wildcards(self) -> None:
+        for pattern, valid in {"echo *": True, "/bin/ls": True, "*": True, "ec*ho": False, "./x": False, "echo\u00a0*": False, " echo": False}.items():
+            with self.subTest(pattern):
+                policy = {**self.POLICY, "rules": [{"id": "r", "effect": "allow", "actions": ["run_command"], "commands": [pattern]}]}
+                if valid:
+                    check(policy, "policy")
+                else:
+                    self.assertRaises(ContractViolation, check, policy, "policy")
+
+    def test_argv_0_names_a_program(self) -> None:
+        self.assertRaises(ContractViolation, check_action, with_field("run_command", "argv", [""]))
+        self.assertRaises(ContractViolation, check_action, with_field("run_command", "argv", ["", "x"]))
+        check_action(with_field("run_command", "argv", ["echo", ""]))
 
 
 class SchemaFilesTest(unittest.TestCase):

@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { action } from './actions';
 import { decision } from './policy';
+import { contractString, jsonTreeProblem } from './wire';
 
 export const registerRequest = z
   .object({
-    agent: z.object({ hostname: z.string(), pid: z.number().int(), runtime_version: z.string(), python: z.string() }).strict(),
+    agent: z.object({ hostname: contractString(), pid: z.number().int(), runtime_version: contractString(), python: contractString() }).strict(),
   })
   .strict();
 
 export const registerResponse = z
-  .object({ task_id: z.string(), heartbeat_interval_s: z.number().positive().optional() })
+  .object({ task_id: contractString(), heartbeat_interval_s: z.number().positive().optional() })
   .strict();
 
 export const nextActionResponse = z.union([
@@ -20,16 +21,16 @@ export const nextActionResponse = z.union([
 
 export const actionResult = z
   .object({
-    action_id: z.string(),
+    action_id: contractString(),
     status: z.enum(['succeeded', 'failed', 'denied', 'rejected', 'timed_out', 'cancelled']).describe('rejected: the action broke the contract and was neither evaluated nor run'),
     decision,
     exit_code: z.number().int().nullable().optional(),
-    stdout: z.string().optional(),
-    stderr: z.string().optional(),
+    stdout: contractString().optional(),
+    stderr: contractString().optional(),
     truncated: z.boolean().optional(),
-    content: z.string().optional(),
-    entries: z.array(z.object({ name: z.string(), type: z.enum(['file', 'dir', 'link', 'other']), size: z.number().int() }).strict()).optional(),
-    error: z.string().optional(),
+    content: contractString().optional(),
+    entries: z.array(z.object({ name: contractString(), type: z.enum(['file', 'dir', 'link', 'other']), size: z.number().int() }).strict()).optional(),
+    error: contractString().optional(),
     duration_ms: z.number().nonnegative(),
   })
   .strict();
@@ -37,8 +38,8 @@ export const actionResult = z
 export const heartbeat = z
   .object({
     state: z.enum(['starting', 'idle', 'running', 'stopping']),
-    current_action: z.string().nullable(),
-    policy_revision: z.string().nullable(),
+    current_action: contractString().nullable(),
+    policy_revision: contractString().nullable(),
   })
   .strict();
 
@@ -47,9 +48,13 @@ export const logLine = z
   .object({
     ts: z.string().datetime(),
     level: z.enum(['debug', 'info', 'warning', 'error']),
-    task_id: z.string().nullable(),
-    event: z.string().min(1),
-    fields: z.record(z.string(), z.unknown()),
+    task_id: contractString().nullable(),
+    event: contractString().min(1),
+    fields: z.record(contractString(), z.unknown()).superRefine((fields, ctx) => {
+      // The values are free-form: hold them to the wire rules a schema cannot state (fields sits 2 deep in the line).
+      const problem = jsonTreeProblem(fields, 2);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   })
   .strict();
 
