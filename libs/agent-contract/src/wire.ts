@@ -40,18 +40,18 @@ export function contractString() {
  * schema cannot see (lone surrogates in strings and keys, non-finite numbers,
  * nesting), or undefined. `depth` is how deep the value sits (the message itself is 1).
  */
-export function jsonTreeProblem(value: unknown, depth = 1): string | undefined {
+export function jsonTreeProblem(value: unknown, depth = 1, strings = true): string | undefined {
   const stack: Array<[unknown, number]> = [[value, depth]];
   while (stack.length > 0) {
     const [item, level] = stack.pop()!;
     if (typeof item === 'string') {
-      if (hasLoneSurrogate(item)) return `a string ${LONE_SURROGATE_MESSAGE}`;
+      if (strings && hasLoneSurrogate(item)) return `a string ${LONE_SURROGATE_MESSAGE}`;
     } else if (typeof item === 'number') {
       if (!Number.isFinite(item)) return `${item} is not a finite number`;
     } else if (item !== null && typeof item === 'object') {
       if (level > CONTRACT_LIMITS.maxNestingDepth) return `nests deeper than ${CONTRACT_LIMITS.maxNestingDepth} levels`;
       for (const [key, child] of Object.entries(item)) {
-        if (hasLoneSurrogate(key)) return `a key ${LONE_SURROGATE_MESSAGE}`;
+        if (strings && hasLoneSurrogate(key)) return `a key ${LONE_SURROGATE_MESSAGE}`;
         stack.push([child, level + 1]);
       }
     } else if (item !== true && item !== false && item !== null) {
@@ -83,7 +83,51 @@ export function parseContractMessage(body: Uint8Array | string): unknown {
       throw new ContractJsonError('message is not UTF-8');
     }
   }
-  return new Parser(text).document();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = FAILED;
+  }
+  // Valid UTF-8 holds no surrogate, so only an escape (\uD800-\uDFFF) can make one: without such an escape no string
+  // needs the check, which for a large output is most of the cost.
+  const surrogateEscapes = SURROGATE_ESCAPE.test(text);
+  const problem =
+    value === FAILED ? 'is not JSON' : (jsonTreeProblem(value, 1, surrogateEscapes) ?? (keysInText(text) !== keysInTree(value) ? 'has an object with a key twice' : undefined));
+  if (problem === undefined) return value;
+  // Refused: for a message small enough, the exact reason and offset from the rule-by-rule parser; a large one is not
+  // parsed twice, so that a stream of large bad messages costs the control plane what good ones do.
+  if (text.length <= PRECISE_ERROR_CHARS) new Parser(text).document();
+  throw new ContractJsonError(`message ${problem}`);
+}
+
+const FAILED = Symbol('not JSON');
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/** Up to this many characters a refused message is parsed once more to say exactly where and why (a few ms at most). */
+const PRECISE_ERROR_CHARS = 64 * 1024;
+/** Every JSON string token, and whether a ':' follows it (then it is a key). Outside strings JSON has no '"', so a scan from the start meets only opening quotes. */
+const STRING_TOKEN = /"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?/g;
+
+/** How many keys the text writes: JSON.parse keeps the last of two equal keys, so fewer in the tree means a key twice. */
+function keysInText(text: string): number {
+  let keys = 0;
+  STRING_TOKEN.lastIndex = 0;
+  for (let match = STRING_TOKEN.exec(text); match !== null; match = STRING_TOKEN.exec(text)) if (match[1] !== undefined) keys += 1;
+  return keys;
+}
+
+function keysInTree(value: unknown): number {
+  let keys = 0;
+  const stack = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (item !== null && typeof item === 'object') {
+      const children = Array.isArray(item) ? item : Object.values(item);
+      if (!Array.isArray(item)) keys += children.length;
+      for (const child of children) stack.push(child);
+    }
+  }
+  return keys;
 }
 
 class Parser {
