@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { z } from 'zod';
-import { action, actionResult, CONTRACT_LIMITS, heartbeat, registerRequest } from '@taskforge/agent-contract';
+import { action, actionResult, CONTRACT_LIMITS, heartbeat, parseContractMessage, registerRequest } from '@taskforge/agent-contract';
 import { bearerToken, hashToken, MIN_OPERATOR_TOKEN_CHARS, tokenMatches } from './credentials';
 import { LOST_TASK_DEFAULTS, LostTaskSweeper } from './lost-tasks';
 import { PolicyFile, PolicyUnavailable } from './policy-file';
@@ -93,6 +93,17 @@ export function buildControlPlane(options: ControlPlaneOptions): ControlPlane {
   const common = { logger: options.logger ?? false, bodyLimit: CONTRACT_LIMITS.maxMessageBytes };
   // Both server kinds expose the same routing API; only listen() differs in protocol.
   const app = (options.tls ? Fastify({ ...common, https: { key: options.tls.key, cert: options.tls.cert } }) : Fastify(common)) as unknown as FastifyInstance;
+  // Bodies are read under the contract's wire rules, the ones the runtime applies to what it receives: UTF-8 without a
+  // BOM, no key twice, no lone surrogate, finite numbers, nesting within the limit. Fastify's own parser lets the
+  // first three through, and the control plane would store (and hand on) what the runtime refuses.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseContractMessage(body as Buffer));
+    } catch (error) {
+      done(Object.assign(error as Error, { statusCode: 400 }), undefined);
+    }
+  });
   const { tasks, owned } = storeOf(options);
   const policies = new PolicyFile(options.policyFile);
   const lostTasks = new LostTaskSweeper(tasks, timing, (error) => app.log.error(`lost-task sweep failed: ${error.message}`));
