@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import { buildControlPlane, generateOperatorToken, LOST_TASK_DEFAULTS, PolicyUnavailable, TASK_CAP_DEFAULTS, type ControlPlane } from '@taskforge/control-plane-server';
+import { AGENT_SOCKET_DEFAULT_MAX_CONNECTIONS, buildControlPlane, generateOperatorToken, LOST_TASK_DEFAULTS, PolicyUnavailable, TASK_CAP_DEFAULTS, type ControlPlane } from '@taskforge/control-plane-server';
 
 /** The repository this file lives in: the default data directory is under its dist/. */
 const REPO_ROOT = resolve(__dirname, '../../..');
@@ -98,6 +98,19 @@ const policyFile = resolve(process.env.CONTROL_PLANE_POLICY_FILE ?? resolve(__di
 
 if (!existsSync(policyFile)) fail(`CONTROL_PLANE_POLICY_FILE=${policyFile} does not exist: point it at a policy file (see apps/control-plane/policies.example.json).`);
 
+/**
+ * CONTROL_PLANE_AGENT_SOCKET_DIR: one unix socket per task below it (`<dir>/<task id>/control-plane.sock`), for agent
+ * containers without a network; the directory must exist, and is the operator's to mount task by task.
+ */
+function agentSocketDir(): string | undefined {
+  const raw = process.env.CONTROL_PLANE_AGENT_SOCKET_DIR;
+  if (!raw) return undefined;
+  const path = resolve(raw);
+  if (!existsSync(path) || !statSync(path).isDirectory()) fail(`CONTROL_PLANE_AGENT_SOCKET_DIR=${raw} is not a directory; create it (mode 755) or choose another path`);
+  if (tls()) fail('CONTROL_PLANE_AGENT_SOCKET_DIR serves plain HTTP on unix sockets; unset CONTROL_PLANE_TLS_CERT_FILE and CONTROL_PLANE_TLS_KEY_FILE, or the socket directory');
+  return path;
+}
+
 const tlsOptions = tls();
 let controlPlane: ControlPlane;
 try {
@@ -111,6 +124,8 @@ try {
     maxTaskBytes: numberFromEnv('CONTROL_PLANE_MAX_TASK_BYTES', TASK_CAP_DEFAULTS.maxTaskBytes, true),
     maxStoredBytes: numberFromEnv('CONTROL_PLANE_MAX_STORED_BYTES', TASK_CAP_DEFAULTS.maxStoredBytes, true),
     tls: tlsOptions,
+    agentSocketDir: agentSocketDir(),
+    agentSocketMaxConnections: numberFromEnv('CONTROL_PLANE_AGENT_SOCKET_MAX_CONNECTIONS', AGENT_SOCKET_DEFAULT_MAX_CONNECTIONS, true),
     logger: true,
   });
   // A broken or contradictory file is refused now rather than at the first agent's request.

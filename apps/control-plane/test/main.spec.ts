@@ -106,6 +106,9 @@ describe('main.ts', () => {
         expect(line).toBe(`[control-plane] CONTROL_PLANE_SOCKET=${join(dir, 'absent', 'cp.sock')}: directory ${join(dir, 'absent')} does not exist; create it or choose another path`);
       }],
       ['a socket path that is a regular file', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_SOCKET: file('x') }), (line) => expect(line).toMatch(/CONTROL_PLANE_SOCKET=\S+ exists and is not a socket; remove it or choose another path$/)],
+      ['an agent socket directory that does not exist', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_AGENT_SOCKET_DIR: join(dir, 'absent') }), (line) => {
+        expect(line).toBe(`[control-plane] CONTROL_PLANE_AGENT_SOCKET_DIR=${join(dir, 'absent')} is not a directory; create it (mode 755) or choose another path`);
+      }],
       ['a TLS certificate without its key', () => ({ CONTROL_PLANE_OPERATOR_TOKEN: TOKEN, CONTROL_PLANE_TLS_CERT_FILE: file('cert') }), (line) => expect(line).toContain('set both CONTROL_PLANE_TLS_CERT_FILE and CONTROL_PLANE_TLS_KEY_FILE')],
     ])('%s', async (_name, env, check) => {
       const started = await startMain(env());

@@ -1,3 +1,4 @@
+export { AGENT_SOCKET_DEFAULT_MAX_CONNECTIONS, AGENT_SOCKET_DEFAULT_RETIRE_AFTER_MS, AGENT_SOCKET_FILE, AgentSockets } from './agent-sockets';
 export { buildControlPlane, TASK_ID_PATTERN, type ControlPlane, type ControlPlaneOptions, type CreateTaskResponse } from './server';
 export { AGENT_TOKEN_PREFIX, OPERATOR_TOKEN_PREFIX, MIN_OPERATOR_TOKEN_CHARS, bearerToken, generateOperatorToken, hashToken, issueAgentToken, tokenMatches } from './credentials';
 export { LOST_TASK_DEFAULTS, LostTaskSweeper, type LostTaskOptions } from './lost-tasks';

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { z } from 'zod';
 import { action, actionResult, CONTRACT_LIMITS, heartbeat, parseContractMessage, registerRequest } from '@taskforge/agent-contract';
+import { AgentSockets } from './agent-sockets';
 import { bearerToken, hashToken, MIN_OPERATOR_TOKEN_CHARS, tokenMatches } from './credentials';
 import { LOST_TASK_DEFAULTS, LostTaskSweeper } from './lost-tasks';
 import { PolicyFile, PolicyUnavailable } from './policy-file';
@@ -30,6 +31,15 @@ export interface ControlPlaneOptions {
   maxStoredBytes?: TaskCaps['maxStoredBytes'];
   /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * One unix socket per task, `<agentSocketDir>/<task id>/control-plane.sock`, for agents without a network: each
+   * serves its task's agent routes only. `POST /v1/tasks` answers the directory to mount (`agent_socket_dir`).
+   */
+  agentSocketDir?: string;
+  /** Connections one task's socket takes at once; default 8 (a runtime keeps two). */
+  agentSocketMaxConnections?: number;
+  /** How long a task's socket outlives the task, so that a runtime coming back is told so (410); default 60 s. */
+  agentSocketRetireAfterS?: number;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -37,6 +47,8 @@ export interface ControlPlaneOptions {
 export interface CreateTaskResponse {
   task_id: string;
   agent_token: string;
+  /** With `agentSocketDir`: the task's socket directory, to mount read-only at /run/taskforge in its container. */
+  agent_socket_dir?: string;
 }
 
 export interface ControlPlane {
@@ -44,7 +56,12 @@ export interface ControlPlane {
   tasks: TaskStore;
   policies: PolicyFile;
   lostTasks: LostTaskSweeper;
+  /** With `agentSocketDir`: the per-task sockets (the harness opens one for a task it creates in the store directly). */
+  agentSockets?: AgentSockets;
 }
+
+/** How often the per-task sockets follow the store: tasks other replicas created, tasks done or lost. */
+const AGENT_SOCKET_SYNC_MS = 2000;
 
 export const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -105,6 +122,10 @@ export function buildControlPlane(options: ControlPlaneOptions): ControlPlane {
     }
   });
   const { tasks, owned } = storeOf(options);
+  if (options.agentSocketDir !== undefined && options.tls) throw new Error('agentSocketDir serves plain HTTP over unix sockets; it does not take tls');
+  const agentSockets = options.agentSocketDir === undefined ? undefined : new AgentSockets(options.agentSocketDir, () => app.server, options.agentSocketMaxConnections, options.agentSocketRetireAfterS === undefined ? undefined : options.agentSocketRetireAfterS * 1000);
+  let socketSync: NodeJS.Timeout | undefined;
+  const syncSockets = async () => agentSockets?.sync(await tasks.liveTaskIds());
   const policies = new PolicyFile(options.policyFile);
   const lostTasks = new LostTaskSweeper(tasks, timing, (error) => app.log.error(`lost-task sweep failed: ${error.message}`));
   const operatorTokenHash = hashToken(options.operatorToken);
@@ -112,8 +133,17 @@ export function buildControlPlane(options: ControlPlaneOptions): ControlPlane {
   app.addHook('onReady', async () => {
     if (owned) await tasks.open();
     lostTasks.start();
+    if (agentSockets) {
+      // After a restart every task still served gets its socket back; later, tasks other replicas created get theirs,
+      // and a task done or lost loses its own.
+      await syncSockets();
+      socketSync = setInterval(() => syncSockets().catch((error: Error) => app.log.error(`agent socket sync failed: ${error.message}`)), AGENT_SOCKET_SYNC_MS);
+      socketSync.unref();
+    }
   });
   app.addHook('onClose', async () => {
+    clearInterval(socketSync);
+    await agentSockets?.closeAll();
     await lostTasks.stop();
     if (owned) await tasks.close();
   });
@@ -138,18 +168,22 @@ export function buildControlPlane(options: ControlPlaneOptions): ControlPlane {
   });
 
   const unauthorized = (reply: FastifyReply, error: string) => reply.code(401).header('www-authenticate', 'Bearer').send({ error });
+  const boundTask = (request: FastifyRequest) => agentSockets?.taskOf(request.raw.socket);
 
   app.get('/healthz', async () => ({ ok: true }));
 
   // Operators and tests: create tasks, add actions, read what happened.
   app.register(async (operator) => {
     operator.addHook('onRequest', async (request, reply) => {
+      // A task's socket is inside the task's container: no operator route is served there, whatever the credential.
+      if (boundTask(request) !== undefined) return reply.code(403).send({ error: 'operator routes are not served on a task socket' });
       if (!tokenMatches(bearerToken(request.headers.authorization), operatorTokenHash)) return unauthorized(reply, 'missing or wrong operator token');
     });
     operator.post('/v1/tasks', async (request, reply) => {
       const body = createTask.parse(request.body ?? {});
       const { task, agentToken } = await tasks.create(body.actions, { taskId: body.task_id, closeWhenEmpty: body.close_when_empty });
       const created: CreateTaskResponse = { task_id: task.task_id, agent_token: agentToken };
+      if (agentSockets) created.agent_socket_dir = await agentSockets.ensure(task.task_id);
       return reply.code(201).send(created);
     });
     operator.post<TaskParams>('/v1/tasks/:taskId/actions', async (request) => {
@@ -164,6 +198,8 @@ export function buildControlPlane(options: ControlPlaneOptions): ControlPlane {
   app.register(async (agent) => {
     agent.addHook('onRequest', async (request: FastifyRequest<TaskParams>, reply) => {
       const { taskId } = request.params;
+      const bound = boundTask(request);
+      if (bound !== undefined && bound !== taskId) return reply.code(403).send({ error: `this socket serves task ${bound} only` });
       if (!(await tasks.agentTokenMatches(taskId, bearerToken(request.headers.authorization)))) return unauthorized(reply, 'missing or wrong agent token for this task');
       await lostTasks.check(taskId);
       if (await lostTasks.noteAgentRequest(taskId)) return;
@@ -190,5 +226,5 @@ export function buildControlPlane(options: ControlPlaneOptions): ControlPlane {
     });
   });
 
-  return { app, tasks, policies, lostTasks };
+  return { app, tasks, policies, lostTasks, agentSockets };
 }

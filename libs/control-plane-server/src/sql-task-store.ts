@@ -265,6 +265,11 @@ export class SqlTaskStore implements TaskStore {
     return rows[0] === undefined ? undefined : Number(rows[0].agent_requests);
   }
 
+  async liveTaskIds(): Promise<string[]> {
+    const rows = await this.db.transaction((session) => session.rows<{ task_id: string }>(`SELECT task_id FROM tasks WHERE state IN ('queued', 'running')`));
+    return rows.map((row) => row.task_id);
+  }
+
   async runningTasks(): Promise<Array<{ task_id: string; agent_requests: number }>> {
     const rows = await this.db.transaction((session) =>
       session.rows<{ task_id: string; agent_requests: number | string }>(`SELECT task_id, agent_requests FROM tasks WHERE state = 'running'`),

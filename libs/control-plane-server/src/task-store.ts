@@ -87,6 +87,8 @@ export interface TaskStore {
   heartbeat(taskId: string, beat: Heartbeat): Promise<void>;
   /** Counts an authenticated agent request; the task's new count, or undefined when it is lost or done (served no more). */
   noteAgentRequest(taskId: string): Promise<number | undefined>;
+  /** Tasks still served (queued or running), for the per-task sockets. */
+  liveTaskIds(): Promise<string[]>;
   /** Running tasks with their request counts, for the lost-task sweep. */
   runningTasks(): Promise<Array<{ task_id: string; agent_requests: number }>>;
   /** Marks a running task lost, unless its agent made a request since the sweep counted `agentRequests`; whether it did. */
