@@ -30,8 +30,11 @@ export interface Harness {
   network: string;
   /** CONTROL_PLANE_URL as the agents see it: CONTROL_PLANE_SOCKET_URL, or http(s)://<gateway>:<port> over tcp. */
   controlPlaneUrl: string;
-  /** Over the socket transport: the directory holding the control plane's socket, as the engine sees it. */
-  socketDir?: string;
+  /**
+   * Over the socket transport: the directory holding a task's own control plane socket, as the engine sees it (the
+   * control plane makes one socket per task, `agentSocketDir`); undefined over tcp.
+   */
+  socketDirOf(taskId: string): string | undefined;
   policyFile: string;
   /** Rewrites the policy file: rules under a raised serial, or raw text (e.g. a broken file). */
   writePolicy(rules: unknown[] | string): void;
@@ -86,25 +89,29 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   // The harness's own store (SQLite beside the policy file): it stays open after stopControlPlane(), so a test can still read its tasks.
   const tasks = openTaskStore({ dataDir: join(dirname(policyFile), 'tasks') });
   await tasks.open();
-  const { app } = buildControlPlane({ ...controlPlaneOptions, tls: tls?.(gateway), policyFile, operatorToken: OPERATOR_TOKEN, store: tasks });
+  // Over the socket transport the control plane makes one socket per task below hostSocketDir, the way it runs in
+  // production (CONTROL_PLANE_AGENT_SOCKET_DIR); the agent user (1001, or any UID in group 0) traverses the directory.
+  const hostSocketDir = transport === 'socket' ? (engine ? join(engine.sharedDir.host, name) : mkdtempSync(join(tmpdir(), 'agent-control-plane-'))) : undefined;
+  if (hostSocketDir) {
+    mkdirSync(hostSocketDir, { recursive: true });
+    chmodSync(hostSocketDir, 0o755);
+  }
+  const { app, agentSockets } = buildControlPlane({ ...controlPlaneOptions, tls: tls?.(gateway), policyFile, operatorToken: OPERATOR_TOKEN, store: tasks, agentSocketDir: hostSocketDir });
   const agentTokens = new Map<string, string>();
   let serial = 1;
   let controlPlaneUrl: string;
-  let socketDir: string | undefined;
-  let hostSocketDir: string | undefined;
-  if (transport === 'socket') {
-    // The agent user (1001, or any UID in group 0) must traverse the directory and connect to the socket.
-    hostSocketDir = engine ? join(engine.sharedDir.host, name) : mkdtempSync(join(tmpdir(), 'agent-control-plane-'));
-    mkdirSync(hostSocketDir, { recursive: true });
-    chmodSync(hostSocketDir, 0o755);
-    const socketPath = join(hostSocketDir, 'control-plane.sock');
-    await app.listen({ path: socketPath });
-    chmodSync(socketPath, 0o666);
-    socketDir = engine ? `${engine.sharedDir.engine}/${name}` : hostSocketDir;
+  if (hostSocketDir) {
+    await app.ready();
     controlPlaneUrl = CONTROL_PLANE_SOCKET_URL;
   } else {
     controlPlaneUrl = await app.listen({ host: gateway, port: 0 });
   }
+  const socketDirOf = (taskId: string) => {
+    if (!hostSocketDir) return undefined;
+    // A task the harness did not create (a test of refusals) still gets a directory to mount, with no socket in it.
+    mkdirSync(join(hostSocketDir, taskId), { recursive: true, mode: 0o755 });
+    return engine ? `${engine.sharedDir.engine}/${name}/${taskId}` : join(hostSocketDir, taskId);
+  };
   let running = true;
   const stop = async () => {
     if (running) await app.close();
@@ -115,7 +122,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     name,
     network: network ? name : 'none',
     controlPlaneUrl,
-    socketDir,
+    socketDirOf,
     policyFile,
     writePolicy: (rules) => {
       serial += 1;
@@ -124,6 +131,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     createTask: async (actions, options) => {
       const { task, agentToken } = await tasks.create(actions.map((a) => action.parse(a)), { closeWhenEmpty: options?.closeWhenEmpty, taskId: options?.taskId });
       agentTokens.set(task.task_id, agentToken);
+      // Created in the store directly, not through POST /v1/tasks: its socket comes with it all the same.
+      await agentSockets?.ensure(task.task_id);
       return task.task_id;
     },
     task: (taskId) => tasks.get(taskId),
@@ -169,7 +178,7 @@ export interface AgentStartOptions {
  */
 export async function startAgent(harness: Harness, taskId: string, env: Record<string, string> = {}, user?: string, image = IMAGE, options: AgentStartOptions = {}): Promise<AgentRun> {
   const credential = options.credential ?? 'own';
-  const hostConfig = hardenedHostConfig({ network: harness.network, controlPlaneSocketDir: harness.socketDir, workspace: options.workspaceVolume ? { volume: options.workspaceVolume } : undefined });
+  const hostConfig = hardenedHostConfig({ network: harness.network, controlPlaneSocketDir: harness.socketDirOf(taskId), workspace: options.workspaceVolume ? { volume: options.workspaceVolume } : undefined });
   const container = await harness.docker.createContainer({
     Image: image,
     Env: Object.entries({ TASK_ID: taskId, CONTROL_PLANE_URL: harness.controlPlaneUrl, AGENT_POLL_INTERVAL_S: '0.1', ...env }).map(([k, v]) => `${k}=${v}`),
