@@ -192,6 +192,12 @@ export function buildControlPlane(options: ControlPlaneOptions): ControlPlane {
     });
     operator.post<TaskParams>('/v1/tasks/:taskId/close', async (request) => ({ task_id: (await tasks.closeTask(request.params.taskId)).task_id }));
     operator.get<TaskParams>('/v1/tasks/:taskId', async (request) => await tasks.get(request.params.taskId));
+    // What frees the caps: a finished task, read and kept elsewhere by the operator, goes with its results.
+    operator.delete<TaskParams>('/v1/tasks/:taskId', async (request) => {
+      const freed = await tasks.delete(request.params.taskId);
+      await agentSockets?.retire(request.params.taskId);
+      return { task_id: request.params.taskId, deleted: true, freed_bytes: freed };
+    });
   });
 
   // The agent runtime's side of the contract: each task's own agent token, nothing else.

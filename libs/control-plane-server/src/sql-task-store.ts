@@ -265,6 +265,22 @@ export class SqlTaskStore implements TaskStore {
     return rows[0] === undefined ? undefined : Number(rows[0].agent_requests);
   }
 
+  async delete(taskId: string): Promise<number> {
+    return this.db.transaction(async (session) => {
+      const row = await this.lockedSummary(session, taskId);
+      if (row.state !== 'done' && row.state !== 'lost') {
+        throw new TaskConflict(`task ${taskId} is ${row.state}: only a done or lost task is deleted; close it (POST /v1/tasks/${taskId}/close) and let it finish`);
+      }
+      const bytes = Number(row.stored_bytes);
+      // The usage row after the task's, the order every change takes: no deadlock with a replica recording a result.
+      await session.rows(`SELECT bytes FROM store_usage WHERE id = 1${this.db.lockRow}`);
+      await session.run('DELETE FROM actions WHERE task_id = ?', [taskId]);
+      await session.run('DELETE FROM tasks WHERE task_id = ?', [taskId]);
+      await session.run('UPDATE store_usage SET bytes = bytes - ? WHERE id = 1', [bytes]);
+      return bytes;
+    });
+  }
+
   async liveTaskIds(): Promise<string[]> {
     const rows = await this.db.transaction((session) => session.rows<{ task_id: string }>(`SELECT task_id FROM tasks WHERE state IN ('queued', 'running')`));
     return rows.map((row) => row.task_id);

@@ -87,6 +87,11 @@ export interface TaskStore {
   heartbeat(taskId: string, beat: Heartbeat): Promise<void>;
   /** Counts an authenticated agent request; the task's new count, or undefined when it is lost or done (served no more). */
   noteAgentRequest(taskId: string): Promise<number | undefined>;
+  /**
+   * Deletes a done or lost task with its actions and results, and frees what it held in the caps; the bytes freed.
+   * A task still queued or running is a TaskConflict: nothing it may still report is thrown away.
+   */
+  delete(taskId: string): Promise<number>;
   /** Tasks still served (queued or running), for the per-task sockets. */
   liveTaskIds(): Promise<string[]>;
   /** Running tasks with their request counts, for the lost-task sweep. */

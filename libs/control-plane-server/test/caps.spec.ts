@@ -65,6 +65,23 @@ describe('caps over HTTP: one task filling its quota does not stop the others', 
     expect((await report('t4', tasks[3].agentToken, 'a1', 10)).status).toBe(200);
     expect((await cp.call('POST', '/v1/tasks', {})).status).toBe(201);
   });
+
+  it('a full store frees up when the operator deletes a finished task (DELETE /v1/tasks/:id); a running one is kept', async () => {
+    const tasks = await Promise.all(['t1', 't2', 't3'].map((id) => dispatched(id, 1)));
+    for (const [i, task] of tasks.entries()) expect((await report(`t${i + 1}`, task.agentToken, 'a0', 190_000)).status).toBe(200);
+    const big = { id: 'big', type: 'write_file', path: 'x', content: 'x'.repeat(100_000) };
+    expect((await cp.call('POST', '/v1/tasks', { actions: [big] })).status).toBe(507);
+    expect((await cp.call('GET', '/v1/tasks/t1/actions/next', undefined, tasks[0].agentToken)).body).toEqual({ done: true });
+    const running = await dispatched('t4', 1);
+    expect((await cp.call('DELETE', '/v1/tasks/t4')).status).toBe(409);
+    expect((await cp.call('DELETE', '/v1/tasks/t1', undefined, running.agentToken)).status).toBe(401);
+    const deleted = await cp.call('DELETE', '/v1/tasks/t1');
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toMatchObject({ task_id: 't1', deleted: true, freed_bytes: expect.any(Number) });
+    expect(deleted.body.freed_bytes).toBeGreaterThan(190_000);
+    expect((await cp.call('GET', '/v1/tasks/t1')).status).toBe(404);
+    expect((await cp.call('POST', '/v1/tasks', { actions: [big] })).status).toBe(201);
+  });
 });
 
 describe('cap and store options', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Action, ActionResult } from '@taskforge/agent-contract';
 import { startPostgres, type PostgresServer } from '@taskforge/testing';
-import { openTaskStore, ResultNotStored, StoreFull, TaskConflict, TaskQuotaExceeded, type TaskCaps, type TaskStore } from '../src';
+import { openTaskStore, ResultNotStored, StoreFull, TaskConflict, TaskQuotaExceeded, UnknownTask, type TaskCaps, type TaskStore } from '../src';
 import { AGENT, result } from './support';
 
 jest.setTimeout(120_000);
@@ -223,6 +223,28 @@ describe.each([sqlite, postgresql])('tasks in $name', (kind) => {
     expect(await store.record('first', result('a2') as ActionResult)).toBe('recorded');
     await store.create([], { taskId: 'empty' });
     expect(await store.next('second')).toEqual({ done: true });
+  });
+
+  it('deletes a done or lost task with everything it held, freeing the caps, and never one still served', async () => {
+    const store = await open({ maxStoredBytes: 30_000 });
+    await store.create([list('a1')], { taskId: 'done-one' });
+    await store.create([list('b1')], { taskId: 'running-one' });
+    await store.register('running-one', AGENT);
+    await store.next('done-one');
+    expect(await store.record('done-one', sized('a1', 25_000))).toBe('recorded');
+    expect(await store.next('done-one')).toEqual({ done: true });
+    await expect(store.create([{ id: 'c1', type: 'write_file', path: 'x', content: 'x'.repeat(10_000), append: false }], { taskId: 'third' })).rejects.toThrow(StoreFull);
+    await expect(store.delete('running-one')).rejects.toThrow(/^task running-one is running: only a done or lost task is deleted/);
+    const before = await store.storedBytes();
+    const freed = await store.delete('done-one');
+    expect(freed).toBeGreaterThan(25_000);
+    expect(await store.storedBytes()).toBe(before - freed);
+    expect(await store.has('done-one')).toBe(false);
+    await expect(store.delete('done-one')).rejects.toThrow(UnknownTask);
+    await store.create([{ id: 'c1', type: 'write_file', path: 'x', content: 'x'.repeat(10_000), append: false }], { taskId: 'third' });
+    // The id is free again; the old agent token opens nothing.
+    await store.create([], { taskId: 'done-one' });
+    expect((await store.get('done-one')).results).toEqual([]);
   });
 
   it('counts every byte it stores, and a refused batch or result adds nothing', async () => {
