@@ -4,12 +4,18 @@ import { z } from 'zod';
 import { action, CONTRACT_LIMITS, CONTRACT_SCHEMAS, ContractJsonError, hasLoneSurrogate, logLine, parseContractMessage } from '../src';
 import { buildCorpus, caseBytes, CORPUS_FILE, corpusFileText, type Corpus, KINDS, type Kind } from './contract-corpus';
 
+// Thousands of cases per test: on a loaded 2-core machine (and under every Node line in e2e/node-versions) one of
+// them can take several seconds, more than Jest's default 5.
+jest.setTimeout(120_000);
+
 let corpus: Corpus;
 beforeAll(() => {
   corpus = buildCorpus();
 });
 
-/** A control plane in miniature: fastify as the server configures it, and one route per kind that zod-parses the body. */
+/**
+ * A control plane in miniature: fastify as the server configures it, and one route per kind that zod-parses the body.
+ */
 async function server(parser: 'fastify' | 'contract'): Promise<{ app: FastifyInstance; base: string }> {
   const app = Fastify({ bodyLimit: CONTRACT_LIMITS.maxMessageBytes });
   if (parser === 'contract') {
