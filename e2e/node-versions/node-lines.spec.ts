@@ -31,7 +31,9 @@ describe.each(['24', '26'])('Node %s', (line) => {
 
   it('passes the unit suites of the image model, release, contract and task-image libraries', () => {
     const result = runWith(node, 'node_modules/jest/bin/jest.js', ['--ci', 'libs/image-model/test', 'libs/release/test', 'libs/agent-contract/test', 'libs/task-images/test']);
-    expect(result.code).toBe(0);
+    // On a failure, what failed: the inner run's failing tests, not only its exit code.
+    const failures = result.output.split('\n').filter((line) => /^\s*(●|✕)/.test(line));
+    expect({ code: result.code, failures }).toEqual({ code: 0, failures: [] });
     expect(result.output).toMatch(/^tests: [1-9]\d* passed, 0 failed$/m);
   });
 

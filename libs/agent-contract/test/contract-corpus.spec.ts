@@ -52,7 +52,11 @@ const wireRefuses = (body: Buffer) => {
 
 describe('the contract corpus (images/base/tests/contract_corpus.json)', () => {
   it('is current (regenerate with `npx nx run agent-contract:contract-corpus`)', () => {
-    expect(readFileSync(CORPUS_FILE, 'utf8')).toBe(corpusFileText(corpus));
+    // Every case and verdict as generated. The reasons are zod's words, for people; they vary with the realm the
+    // parsed value comes from ("received Object" under some Jest set-ups, "received object" under others), so they
+    // are compared only for being there.
+    const withoutReasons = (text: string) => (JSON.parse(text) as { cases: Array<Record<string, unknown>> }).cases.map(({ reason, ...rest }) => ({ ...rest, reason: typeof reason }));
+    expect(withoutReasons(readFileSync(CORPUS_FILE, 'utf8'))).toEqual(withoutReasons(corpusFileText(corpus)));
   });
 
   it('gives every hand-written case the verdict its rule says', () => {
