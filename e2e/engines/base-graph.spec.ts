@@ -169,7 +169,8 @@ eachEngine(enginesUnderTest().filter((choice) => !refuses(choice)))(
         expect({ tag, code: tagged.code, output: tagged.output }).toEqual({ tag, code: 0, output: '' });
       }
       const released = await scenario.release(['publish']);
-      expect(released.code).toBe(0);
+      // On a failure, the end of what the release said, not only its exit code.
+      expect({ code: released.code, tail: released.code === 0 ? '' : released.output.slice(-4000) }).toEqual({ code: 0, tail: '' });
       const registry = scenario.registry;
       for (const repository of ['openclaw-python', 'openclaw-base']) {
         expect(released.output).toContain(`published ${registry}/${repository}:1.0.0`);

@@ -236,7 +236,10 @@ class SlowServerTest(DeadlineTestCase):
 
     def test_every_phase_is_cut_off_at_one_deadline(self) -> None:
         for name, behaviour in self.behaviours().items():
-            for method, unix in (("GET", False), ("POST", False), ("GET", True), ("POST", True)):
+            # Over a unix socket the same deadline code runs on another kind of socket: one server that stalls and one
+            # that trickles are proof enough, and each case here is a timed one on a possibly loaded machine.
+            unix_too = name in ("silent after the request", "Content-Length body a byte at a time")
+            for method, unix in (("GET", False), ("POST", False)) + ((("GET", True),) if unix_too else ()):
                 with self.subTest(name, method=method, unix=unix), RawServer(behaviour, unix=unix) as server:
                     client = self.client(server.url, "t", TOKEN, TIMEOUT)
                     error = self.assertWithinDeadline(lambda: client.request(method, "/x", None if method == "GET" else {"state": "idle"}))
