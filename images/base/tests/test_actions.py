@@ -443,7 +443,11 @@ class CommandRaceTest(RunnerCase):
         thread.start()
         results = {"inside": 0, "refused": 0}
         try:
-            for _ in range(300):
+            # At least 300 runs, and on until both outcomes were seen (at most 3000): never the secret, whichever. On a
+            # loaded machine the swapper can win 300 times in a row (seen in a nested engine during a release).
+            for attempt in range(3000):
+                if attempt >= 300 and results["inside"] and results["refused"]:
+                    break
                 outcome = self.runner.run(prepared)
                 self.assertNotIn(SECRET, outcome.fields.get("stdout", ""))
                 results["inside" if outcome.fields.get("stdout") == "inside" else "refused"] += 1
